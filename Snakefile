@@ -1,0 +1,24 @@
+# Replication of "How does feature learning reshape the function space?" (arXiv:2605.17718).
+# Stages: simulate -> theory / estimate_spike -> aggregate -> figures (see README.md).
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "schemas/config.schema.yaml")
+
+
+report: "report/workflow.rst"
+
+
+include: "rules/common.smk"
+include: "rules/spike.smk"
+
+
+rule all:
+    input:
+        SPIKE_FIGURES,
+    default_target: True

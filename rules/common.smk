@@ -1,0 +1,51 @@
+import sys
+from pathlib import Path
+
+from snakemake.utils import Paramspace
+
+# The math lives in src/onestep. Make it importable here; jobs find it through the symlink
+# scripts/onestep (Snakemake puts the script folder on sys.path), installed or not.
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from onestep.config import (  # noqa: E402
+    check_config,
+    finite_size_rows,
+    shape_rows,
+    sim_frame,
+    simulation_points,
+    spike_sweep_rows,
+)
+
+check_config(config)
+
+SEEDS = config["seeds"]
+SIM = Paramspace(simulation_points(config), param_sep="~")
+POINT = SIM.wildcard_pattern
+ENV = "../envs/pipeline.yaml"
+
+
+def point_paths(template, rows, seeds=None):
+    """Expand ``template`` (with ``{point}`` and optionally ``{seed}``) over simulation rows."""
+    space = Paramspace(sim_frame(rows), param_sep="~")
+    if seeds is None:
+        return expand(template, point=list(space.instance_patterns))
+    return expand(template, point=list(space.instance_patterns), seed=seeds)
+
+
+def model_params(wildcards):
+    """The full model of one simulation point: global model keys overridden by its wildcards."""
+    point = {k: v.item() if hasattr(v, "item") else v for k, v in SIM.instance(wildcards).items()}
+    return {**config["model"], **point}
+
+
+SPIKE_STUDIES = {
+    "sweep": spike_sweep_rows(config),
+    "finite_size": finite_size_rows(config),
+    "shape": shape_rows(config),
+}
+SPIKE_FIGURES = [
+    "figures/spike_vs_step.png",
+    "figures/spike_shape.png",
+    "figures/spike_finite_size.png",
+    "results/tables/hermite.csv",
+]

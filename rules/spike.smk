@@ -1,0 +1,168 @@
+# Stage 1-4 (issue 2): one large gradient step, its spiked-Gaussian theory, and the estimates.
+
+
+rule simulate:
+    output:
+        f"results/sim/{POINT}/seed~{{seed}}.npz",
+    params:
+        model=model_params,
+        device=config["device"],
+    log:
+        f"logs/simulate/{POINT}/seed~{{seed}}.log",
+    benchmark:
+        f"benchmarks/simulate/{POINT}/seed~{{seed}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wc: 500 + int(wc.d) ** 2 // 4000,
+        gpu=lambda wc: int(config["device"] == "cuda"),
+    conda:
+        ENV
+    script:
+        "../scripts/simulate.py"
+
+
+rule theory:
+    output:
+        f"results/theory/{POINT}.json",
+    params:
+        model=model_params,
+    log:
+        f"logs/theory/{POINT}.log",
+    benchmark:
+        f"benchmarks/theory/{POINT}.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        ENV
+    script:
+        "../scripts/theory.py"
+
+
+rule hermite_table:
+    output:
+        report(
+            "results/tables/hermite.csv",
+            caption="../report/hermite.rst",
+            category="Tables",
+        ),
+    params:
+        activations=sorted(
+            {config["model"]["teacher"], config["spike"]["shape"]["student"]}
+            | set(config["spike"]["students"])
+        ),
+    log:
+        "logs/hermite_table.log",
+    benchmark:
+        "benchmarks/hermite_table.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        ENV
+    script:
+        "../scripts/hermite_table.py"
+
+
+rule estimate_spike:
+    input:
+        sim=f"results/sim/{POINT}/seed~{{seed}}.npz",
+    output:
+        row=f"results/spike/{POINT}/seed~{{seed}}.parquet",
+        projection=f"results/spike/{POINT}/seed~{{seed}}.projection.npz",
+    log:
+        f"logs/estimate_spike/{POINT}/seed~{{seed}}.log",
+    benchmark:
+        f"benchmarks/estimate_spike/{POINT}/seed~{{seed}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wc: 500 + int(wc.d) ** 2 // 4000,
+    conda:
+        ENV
+    script:
+        "../scripts/estimate_spike.py"
+
+
+rule aggregate_spike:
+    input:
+        rows=lambda wc: point_paths(
+            "results/spike/{point}/seed~{seed}.parquet", SPIKE_STUDIES[wc.study], SEEDS
+        ),
+        theory=lambda wc: point_paths("results/theory/{point}.json", SPIKE_STUDIES[wc.study]),
+    output:
+        "results/tables/spike_{study}.parquet",
+    log:
+        "logs/aggregate_spike/{study}.log",
+    benchmark:
+        "benchmarks/aggregate_spike/{study}.tsv"
+    wildcard_constraints:
+        study="|".join(SPIKE_STUDIES),
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        ENV
+    script:
+        "../scripts/aggregate_spike.py"
+
+
+rule plot_spike_sweep:
+    input:
+        "results/tables/spike_sweep.parquet",
+    output:
+        report(
+            "figures/spike_vs_step.png",
+            caption="../report/spike_vs_step.rst",
+            category="1. Spiked weights",
+        ),
+    log:
+        "logs/plot/spike_vs_step.log",
+    benchmark:
+        "benchmarks/plot/spike_vs_step.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/plot_spike_sweep.py"
+
+
+rule plot_spike_shape:
+    input:
+        table="results/tables/spike_shape.parquet",
+        projections=point_paths(
+            "results/spike/{point}/seed~{seed}.projection.npz",
+            shape_rows(config),
+            SEEDS[:1],
+        ),
+    output:
+        report(
+            "figures/spike_shape.png",
+            caption="../report/spike_shape.rst",
+            category="1. Spiked weights",
+        ),
+    log:
+        "logs/plot/spike_shape.log",
+    benchmark:
+        "benchmarks/plot/spike_shape.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/plot_spike_shape.py"
+
+
+rule plot_finite_size:
+    input:
+        "results/tables/spike_finite_size.parquet",
+    output:
+        report(
+            "figures/spike_finite_size.png",
+            caption="../report/spike_finite_size.rst",
+            category="1. Spiked weights",
+        ),
+    log:
+        "logs/plot/spike_finite_size.log",
+    benchmark:
+        "benchmarks/plot/spike_finite_size.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/plot_finite_size.py"

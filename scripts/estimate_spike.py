@@ -1,0 +1,19 @@
+"""Snakemake adapter: estimate theta, c, gamma and the spike shape from one simulation."""
+
+import pandas as pd
+
+from onestep.io import load_npz, save_npz, write_table
+from onestep.jobs import start_job
+from onestep.spike import estimate_spike, projection_along
+
+log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+arrays, meta = load_npz(snakemake.input.sim)
+estimates = estimate_spike(arrays["W1"], arrays["h_hat"], beta=arrays["beta"], W0=arrays["W0"])
+log.info("%s", estimates)
+row = {**meta["point"], **estimates, "git_commit": meta["git_commit"]}
+write_table(pd.DataFrame([row]), snakemake.output.row)
+save_npz(
+    snakemake.output.projection,
+    metadata=meta,
+    projection=projection_along(arrays["W1"], arrays["h_hat"]),
+)

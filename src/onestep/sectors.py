@@ -1,0 +1,364 @@
+"""Exact population spectrum of the spiked kernel k1 by symmetry reduction (THEORY.md section 4).
+
+Setting: ``x ~ N(0, I_d)``, ``k1(x, x') = pair_kernel(q, q', p)`` with ``q = x^T Sigma x``,
+``p = x^T Sigma x'``, ``Sigma = (c/d) I + theta u u^T``. Write ``x = kappa u + r v`` with
+``kappa ~ N(0,1)``, ``r ~ chi_{d-1}``, ``v`` uniform on ``S^{d-2}`` (the unit sphere of
+``u^perp``). k1 is invariant under rotations fixing ``u``, so eigenfunctions are
+``g(kappa, r) Y_l(v)`` with ``Y_l`` a degree-l spherical harmonic on ``S^{d-2}`` (multiplicity
+``N(d-1, l)``, see :func:`harmonic_dimension`). With ``t = <v, v'>`` (density proportional to
+``(1-t^2)^{(d-4)/2}``) and ``P_l`` the Legendre polynomial of dimension ``d-1`` (``P_l(1) = 1``),
+Funk-Hecke gives ``E_{v'}[F(<v,v'>) Y_l(v')] = E_t[F(t) P_l(t)] Y_l(v)``, so ``lambda`` is an
+eigenvalue of the integral operator on ``L2(N(0,1) x chi_{d-1})`` with kernel
+``K_l(kappa, r; kappa', r') = E_t[k1 P_l(t)]`` (no extra factor: the eigen-equation is
+``E_{kappa', r'}[K_l g] = lambda g``). ``K_l`` is even under ``(kappa, kappa') -> -(kappa, kappa')``,
+so each sector splits into even and odd functions of ``kappa`` (``parity``).
+
+Two independent ways to get ``K_l`` on the grid (``method``):
+
+- ``pair``: ``K_l = sum_t w_t P_l(t) pair_kernel(q, q', A + B t)`` with
+  ``A = (c/d + theta) kappa kappa'`` and ``B = (c/d) r r'`` (closed forms: relu, erf).
+- ``features`` (any activation; not in THEORY.md): with ``w = sqrt(c/d) z + sqrt(theta) xi u`` and
+  ``z_perp = rho zhat``, expanding ``s(<w, x>)`` in zonal harmonics of ``zhat`` and using Funk-Hecke
+  twice gives the factorisation ``K_l(a; b) = E_{g, rho}[B_l(a) B_l(b)]`` with
+  ``B_l(kappa, r; g, rho) = E_t[s(sqrt(theta + c/d) kappa g + sqrt(c/d) r rho t) P_l(t)]``,
+  ``g ~ N(0,1)``, ``rho ~ chi_{d-1}``: only 1-D activation evaluations, positive semi-definite.
+
+Quadrature (float64): probabilists' Gauss-Hermite in ``kappa`` (``n_kappa`` even, so nodes come in
+``+-`` pairs) and ``g``; Gauss rules for ``chi_{d-1}`` in ``r, rho`` (generalised Laguerre in
+``r^2/2``) and for the ``t`` density (Gauss-Jacobi, ``alpha = beta = (d-4)/2``), both built by
+Golub-Welsch with normalised weights (no overflow at large d). The eigenvalues of
+``sqrt(w_i) K_l(i, j) sqrt(w_j)`` approximate the sector eigenvalues (Nystrom); eigenfunctions
+are returned on the grid with ``E[g^2] = 1`` and extended off-grid by the Nystrom formula.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.linalg import eigh, eigh_tridiagonal
+from scipy.special import comb
+
+from .activations import Activation, get_activation
+from .hermite import gaussian_expectation
+from .kernels import CLOSED_FORMS, pair_kernel
+
+__all__ = [
+    "SectorSpectrum", "TargetPower", "chi_rule", "sphere_cosine_rule", "legendre_polynomials",
+    "harmonic_dimension", "sector_spectrum", "evaluate_sector_eigenfunction",
+    "target_sector_power",
+]
+
+
+def _golub_welsch(diag, off):
+    nodes, vecs = eigh_tridiagonal(diag, off)
+    return nodes, vecs[0] ** 2  # weights of the probability measure (sum to 1)
+
+
+def chi_rule(n_nodes: int, *, dof: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss rule ``(r, w)`` for ``r ~ chi_dof``: generalised Laguerre in ``s = r^2 / 2``."""
+    alpha, k = dof / 2.0 - 1.0, np.arange(n_nodes, dtype=np.float64)
+    s, w = _golub_welsch(2.0 * k + alpha + 1.0, np.sqrt(k[1:] * (k[1:] + alpha)))
+    return np.sqrt(2.0 * s), w
+
+
+def sphere_cosine_rule(n_nodes: int, *, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss rule ``(t, w)`` for ``t = <v, e>``, ``v`` uniform on ``S^{dim-1}``, ``dim >= 3``."""
+    a, k = (dim - 3) / 2.0, np.arange(1, n_nodes, dtype=np.float64)
+    off = np.sqrt(k * (k + 2 * a) / ((2 * k + 2 * a - 1) * (2 * k + 2 * a + 1)))
+    return _golub_welsch(np.zeros(n_nodes), off)
+
+
+def legendre_polynomials(t, *, dim: int, max_degree: int) -> np.ndarray:
+    """Legendre polynomials ``P_0..P_L`` of dimension ``dim`` (``P_l(1) = 1``), shape (L+1, *t)."""
+    t = np.asarray(t, dtype=np.float64)
+    out = [np.ones_like(t), t]
+    for n in range(1, max_degree):  # (n + dim - 2) P_{n+1} = (2n + dim - 2) t P_n - n P_{n-1}
+        out.append(((2 * n + dim - 2) * t * out[n] - n * out[n - 1]) / (n + dim - 2))
+    return np.stack(out[: max_degree + 1])
+
+
+def harmonic_dimension(degree: int, *, dim: int) -> int:
+    """Dimension of the degree-l spherical harmonics on ``S^{dim-1}``."""
+    return int(comb(dim + degree - 1, degree, exact=True) - comb(dim + degree - 3, degree - 2,
+                                                                  exact=True))
+
+
+@dataclass(frozen=True)
+class SectorSpectrum:
+    """Population eigenpairs of k1, sector by sector (keys of the dicts are the degrees ``l``).
+
+    Attributes
+    ----------
+    activation, method : str
+    d : int
+    c, theta : float
+    kappa, kappa_weights : ndarray of shape (n_kappa,)
+    r, r_weights : ndarray of shape (n_r,)
+    eigenvalues : dict of ndarray of shape (n_eigs,)
+        Descending.
+    parity : dict of ndarray of shape (n_eigs,)
+        ``+1`` (even in kappa) or ``-1`` (odd).
+    multiplicity : dict of int
+        ``N(d-1, l)``, the multiplicity of every eigenvalue of sector ``l``.
+    eigenfunctions : dict of ndarray of shape (n_eigs, n_kappa, n_r)
+        ``g(kappa_i, r_j)``, normalised ``E[g^2] = 1`` (quadrature).
+    trace : float
+        ``E[k1(x, x)] = sum over all sectors of multiplicity x eigenvalue``.
+    options : dict
+        Node counts, reused by :func:`evaluate_sector_eigenfunction`.
+    """
+
+    activation: str
+    method: str
+    d: int
+    c: float
+    theta: float
+    kappa: np.ndarray = field(repr=False)
+    kappa_weights: np.ndarray = field(repr=False)
+    r: np.ndarray = field(repr=False)
+    r_weights: np.ndarray = field(repr=False)
+    eigenvalues: dict = field(repr=False)
+    parity: dict = field(repr=False)
+    multiplicity: dict = field(repr=False)
+    eigenfunctions: dict = field(repr=False)
+    trace: float = 0.0
+    options: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Grid weights of shape (n_kappa, n_r) (a probability measure)."""
+        return np.outer(self.kappa_weights, self.r_weights)
+
+    def overlaps(self, sector: int, func) -> np.ndarray:
+        """``E[g_k(kappa, r) func(kappa, r)]`` for every eigenfunction of ``sector``, (n_eigs,)."""
+        values = func(self.kappa[:, None], self.r[None, :])
+        return np.einsum("kij,ij->k", self.eigenfunctions[sector], self.weights * values)
+
+    def tail_trace(self) -> float:
+        """Trace not carried by the listed eigenpairs (``trace - sum mult x lambda``)."""
+        listed = sum(self.multiplicity[l] * self.eigenvalues[l].sum() for l in self.eigenvalues)
+        return float(self.trace - listed)
+
+
+@dataclass(frozen=True)
+class TargetPower:
+    """Target power per sector eigenfunction (summed over the multiplicity).
+
+    Attributes
+    ----------
+    total : float
+        ``E[y^2]``.
+    power : dict of ndarray of shape (n_eigs,)
+        ``<y, eigenspace>^2`` for each listed eigenvalue of each sector.
+    sector_total : dict of float
+        ``E[h_l^2]``: target power in the degree-l sector (grid quadrature).
+    residual : float
+        ``total - sum of power``: target power outside the listed eigenspaces.
+    """
+
+    total: float
+    power: dict
+    sector_total: dict
+    residual: float
+
+
+def _zonal(func, alpha, beta, t_rule, legendre):
+    """``E_t[func(alpha + beta t) P_l(t)]``, shape (*broadcast(alpha, beta), L+1)."""
+    t, wt = t_rule
+    return func(np.asarray(alpha)[..., None] + np.asarray(beta)[..., None] * t) @ (wt * legendre).T
+
+
+def _kernel_rows(model: dict, kappa, r, block_size: int = 64) -> np.ndarray:
+    """``K_l(a; grid)`` for rows ``a = (kappa, r)`` of shape (n,): (L+1, n, n_kappa * n_r)."""
+    act, d, c, theta = model["act"], model["d"], model["c"], model["theta"]
+    gk, gr = (a.ravel() for a in np.meshgrid(model["kappa"], model["r_rule"][0], indexing="ij"))
+    legendre, t_rule = model["legendre"], model["t_rule"]
+    if model["method"] == "pair":
+        q_grid = (c / d) * (gk**2 + gr**2) + theta * gk**2
+        q_rows = (c / d) * (kappa**2 + r**2) + theta * kappa**2
+        out = []
+        for s in range(0, kappa.size, block_size):
+            sl = slice(s, s + block_size)
+            a = (c / d + theta) * np.outer(kappa[sl], gk)
+            b = (c / d) * np.outer(r[sl], gr)
+            k = pair_kernel(q_rows[sl, None, None], q_grid[None, :, None],
+                            a[..., None] + b[..., None] * t_rule[0], activation=act)
+            out.append(k @ (t_rule[1] * legendre).T)  # (rows, grid, L+1)
+        return np.moveaxis(np.concatenate(out), -1, 0)
+    g, wg = model["g_rule"]
+    rho, wrho = model["rho_rule"]
+
+    def features(kap, rr):  # B_l(a; g, rho): (L+1, n, n_g * n_rho)
+        alpha = math.sqrt(theta + c / d) * kap[:, None, None] * g[None, :, None]
+        beta = math.sqrt(c / d) * rr[:, None, None] * rho[None, None, :]
+        rows = [_zonal(act.numpy, alpha[s:s + 8], beta[s:s + 8], t_rule, legendre)
+                for s in range(0, kap.size, 8)]
+        return np.moveaxis(np.concatenate(rows), -1, 0).reshape(legendre.shape[0], kap.size, -1)
+
+    w_omega = np.outer(wg, wrho).ravel()
+    return features(kappa, r) @ (w_omega[:, None] * features(gk, gr).transpose(0, 2, 1))
+
+
+def _model(activation, d, c, theta, max_degree, method, nodes) -> dict:
+    act = activation if isinstance(activation, Activation) else get_activation(activation)
+    n_kappa, n_r, n_t, n_g, n_rho = nodes
+    if int(d) != d or d < 4:
+        raise ValueError(f"d={d!r}: expected an integer >= 4")
+    if not (c > 0 and theta >= 0):
+        raise ValueError(f"c={c!r}, theta={theta!r}: expected c > 0 and theta >= 0")
+    if n_kappa % 2 or n_kappa < 2:
+        raise ValueError(f"n_kappa={n_kappa!r}: expected an even integer >= 2 (+- node pairs)")
+    if method == "auto":
+        method = "pair" if act.name in CLOSED_FORMS else "features"
+    if method not in ("pair", "features"):
+        raise ValueError(f"method={method!r}: expected 'auto', 'pair' or 'features'")
+    kappa, wk = np.polynomial.hermite_e.hermegauss(n_kappa)
+    g, wg = np.polynomial.hermite_e.hermegauss(n_g)
+    t_rule = sphere_cosine_rule(n_t, dim=d - 1)
+    return dict(act=act, d=int(d), c=float(c), theta=float(theta), method=method, nodes=nodes,
+                kappa=kappa, kappa_weights=wk / wk.sum(), g_rule=(g, wg / wg.sum()),
+                r_rule=chi_rule(n_r, dof=d - 1), rho_rule=chi_rule(n_rho, dof=d - 1),
+                t_rule=t_rule, max_degree=max_degree,
+                legendre=legendre_polynomials(t_rule[0], dim=d - 1, max_degree=max_degree))
+
+
+def sector_spectrum(*, activation, d: int, c: float = 1.0, theta: float = 0.0,
+                    sectors=(0, 1, 2), method: str = "auto", n_kappa: int = 40, n_r: int = 24,
+                    n_t: int = 32, n_g: int = 64, n_rho: int = 16,
+                    n_eigs: int = 20) -> SectorSpectrum:
+    """Top population eigenpairs of k1 in the sectors ``l`` of ``sectors`` (see module docstring).
+
+    Parameters
+    ----------
+    activation : str or Activation
+    d : int
+        Input dimension, ``>= 4``.
+    c, theta : float, optional
+        ``Sigma = (c/d) I + theta u u^T``; ``c > 0``, ``theta >= 0``.
+    sectors : tuple of int, optional
+        Harmonic degrees ``l`` on ``S^{d-2}``.
+    method : {'auto', 'pair', 'features'}, optional
+        ``auto``: ``pair`` for closed-form activations (relu, erf), else ``features``.
+    n_kappa, n_r, n_t : int, optional
+        Nodes in kappa (even), r and t. The matrices have size ``n_kappa n_r / 2`` per parity.
+    n_g, n_rho : int, optional
+        Nodes of the weight-space rule (``features`` only).
+    n_eigs : int, optional
+        Eigenpairs kept per sector (at most ``n_kappa n_r``).
+
+    Returns
+    -------
+    SectorSpectrum
+        Eigenvalues clipped below at 0 (round-off), descending per sector.
+    """
+    sectors = tuple(sectors)
+    if not sectors or any(int(l) != l or l < 0 for l in sectors):
+        raise ValueError(f"sectors={sectors!r}: expected non-negative integer degrees")
+    model = _model(activation, d, c, theta, max(sectors), method, (n_kappa, n_r, n_t, n_g, n_rho))
+    r, wr = model["r_rule"]
+    half, wk = n_kappa // 2, model["kappa_weights"]
+    rows_k, rows_r = (a.ravel() for a in np.meshgrid(model["kappa"][half:], r, indexing="ij"))
+    kern = _kernel_rows(model, rows_k, rows_r).reshape(-1, half * n_r, n_kappa, n_r)
+    pos, neg = kern[:, :, half:, :], kern[:, :, half - 1::-1, :]  # columns +kappa_j and -kappa_j
+    sqw = np.sqrt(np.outer(wk[half:], wr).ravel())
+    n_keep = min(int(n_eigs), n_kappa * n_r)
+    values, parities, functions, mult = {}, {}, {}, {}
+    for l in sectors:
+        found = []
+        for sign in (1, -1):
+            mat = (pos[l] + sign * neg[l]).reshape(half * n_r, half * n_r)
+            mat = sqw[:, None] * mat * sqw[None, :]
+            k = min(n_keep, half * n_r)
+            lam, vec = eigh(0.5 * (mat + mat.T), subset_by_index=[half * n_r - k, half * n_r - 1])
+            g = (vec / (math.sqrt(2.0) * sqw[:, None])).T.reshape(k, half, n_r)
+            found += [(lam[i], sign, np.concatenate([sign * g[i, ::-1], g[i]])) for i in range(k)]
+        found.sort(key=lambda item: -item[0])
+        values[l] = np.maximum(np.array([f[0] for f in found[:n_keep]]), 0.0)
+        parities[l] = np.array([f[1] for f in found[:n_keep]])
+        functions[l] = np.stack([f[2] for f in found[:n_keep]])
+        mult[l] = harmonic_dimension(l, dim=d - 1)
+    gk = model["kappa"][:, None]
+    q = (c / d) * (gk**2 + r[None, :] ** 2) + theta * gk**2
+    trace = float(np.sum(np.outer(wk, wr) * pair_kernel(q, q, q, activation=model["act"])))
+    return SectorSpectrum(
+        model["act"].name, model["method"], int(d), float(c), float(theta), model["kappa"], wk,
+        r, wr, values, parities, mult, functions, trace,
+        dict(nodes=(n_kappa, n_r, n_t, n_g, n_rho), max_degree=max(sectors)))
+
+
+def _result_model(result: SectorSpectrum) -> dict:
+    return _model(result.activation, result.d, result.c, result.theta,
+                  result.options["max_degree"], result.method, result.options["nodes"])
+
+
+def evaluate_sector_eigenfunction(result: SectorSpectrum, *, sector: int, index, kappa, r):
+    """Nystrom extension ``g(a) = E_b[K_l(a; b) g(b)] / lambda`` of sector eigenfunctions.
+
+    Parameters
+    ----------
+    result : SectorSpectrum
+    sector : int
+        A degree present in ``result``.
+    index : int or sequence of int
+        Positions in ``result.eigenvalues[sector]``; the eigenvalue must be positive.
+    kappa, r : array_like of shape (n,)
+        Points ``(kappa, r)``, ``r >= 0``.
+
+    Returns
+    -------
+    ndarray of shape (n,) (int index) or (n_index, n)
+    """
+    if sector not in result.eigenvalues:
+        raise ValueError(f"sector={sector!r}: not computed; have {sorted(result.eigenvalues)}")
+    idx = np.atleast_1d(np.asarray(index, dtype=int))
+    lam = result.eigenvalues[sector][idx]
+    if np.any(lam <= 0):
+        raise ValueError(f"index={index!r}: Nystrom needs positive eigenvalues, got {lam}")
+    kappa, r = (np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (kappa, r))
+    rows = _kernel_rows(_result_model(result), kappa, r)[sector]  # (n, grid)
+    coef = (result.weights * result.eigenfunctions[sector][idx]).reshape(idx.size, -1)
+    out = (coef @ rows.T) / lam[:, None]
+    return out[0] if np.ndim(index) == 0 else out
+
+
+def target_sector_power(*, result: SectorSpectrum, teacher, gamma: float,
+                        center: bool = False) -> TargetPower:
+    """Power of ``y = s*(gamma kappa + sqrt(1 - gamma^2) <e, x>)`` on the sector eigenspaces.
+
+    ``e`` is a unit vector orthogonal to ``u``, so ``<e, x> = r t`` with ``t = <e, v>``. The degree-l
+    part of ``y`` in ``v`` lies along the unit zonal harmonic ``Z_l(v) = sqrt(N_l) P_l(t)``:
+    ``y = sum_l h_l(kappa, r) Z_l(v)``, ``h_l = sqrt(N_l) E_t[y P_l(t)]``. Its squared projection
+    on the eigenspace ``{g_k(kappa, r) Y : Y degree l}`` is ``E[h_l g_k]^2`` (one function of the
+    multiplicity space, ``g_k Z_l``, carries it all).
+
+    Parameters
+    ----------
+    result : SectorSpectrum
+    teacher : str or Activation
+        ``s*``.
+    gamma : float
+        ``<beta, u>`` in ``[-1, 1]``.
+    center : bool, optional
+        Use ``s* - E[s*(G)]`` (centred labels).
+
+    Returns
+    -------
+    TargetPower
+    """
+    if not -1.0 <= gamma <= 1.0:
+        raise ValueError(f"gamma={gamma!r}: expected a value in [-1, 1]")
+    act = teacher if isinstance(teacher, Activation) else get_activation(teacher, key="teacher")
+    mean = gaussian_expectation(act.numpy, kinks=act.kinks) if center else 0.0
+    total = gaussian_expectation(lambda z: act.numpy(z) ** 2, kinks=act.kinks) - mean**2
+    model = _result_model(result)
+    h = _zonal(lambda z: act.numpy(z) - mean, gamma * result.kappa[:, None],
+               math.sqrt(1.0 - gamma**2) * result.r[None, :], model["t_rule"], model["legendre"])
+    power, sector_total = {}, {}
+    for l in result.eigenvalues:
+        h_l = math.sqrt(result.multiplicity[l]) * h[..., l]
+        power[l] = result.overlaps(l, lambda k, r, h_l=h_l: h_l) ** 2
+        sector_total[l] = float(np.sum(result.weights * h_l**2))
+    listed = sum(float(p.sum()) for p in power.values())
+    return TargetPower(float(total), power, sector_total, float(total - listed))
