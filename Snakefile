@@ -16,9 +16,11 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/spike.smk"
+include: "rules/learning.smk"
 
 
 rule all:
     input:
         SPIKE_FIGURES,
+        LEARNING_FIGURES,
     default_target: True

@@ -10,6 +10,8 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from onestep.config import (  # noqa: E402
     check_config,
     finite_size_rows,
+    kernel_rows,
+    learning_rows,
     shape_rows,
     sim_frame,
     simulation_points,
@@ -32,6 +34,11 @@ def point_paths(template, rows, seeds=None):
     return expand(template, point=list(space.instance_patterns), seed=seeds)
 
 
+def subconfig(section, *keys):
+    """Only the keys of a config section that a rule uses (so other edits do not rerun it)."""
+    return {key: config[section][key] for key in keys}
+
+
 def model_params(wildcards):
     """The full model of one simulation point: global model keys overridden by its wildcards."""
     point = {k: v.item() if hasattr(v, "item") else v for k, v in SIM.instance(wildcards).items()}
@@ -49,3 +56,4 @@ SPIKE_FIGURES = [
     "figures/spike_finite_size.png",
     "results/tables/hermite.csv",
 ]
+LEARNING_FIGURES = ["figures/learning_curves.png"]

@@ -1,5 +1,12 @@
 """Shared fixtures: run Snakemake on a copy of the workflow in a temporary folder."""
 
+import os
+
+# One BLAS thread per test process: the machine has 2 cores and oversubscription makes the
+# numerical tests 5-10x slower. Must be set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import shutil
 import subprocess
 import sys

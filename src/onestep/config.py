@@ -19,6 +19,8 @@ __all__ = [
     "spike_sweep_rows",
     "finite_size_rows",
     "shape_rows",
+    "kernel_rows",
+    "learning_rows",
     "simulation_points",
 ]
 
@@ -38,6 +40,12 @@ def check_config(config: dict) -> None:
     for i, name in enumerate(spike["students"]):
         get_activation(name, key=f"spike.students[{i}]")
     get_activation(spike["shape"]["student"], key="spike.shape.student")
+    for stage in ("kernels", "learning"):
+        for i, name in enumerate(config[stage]["students"]):
+            get_activation(name, key=f"{stage}.students[{i}]")
+    kernel_seed = config["kernels"]["seed"]
+    _require(kernel_seed in config["seeds"], "kernels.seed", kernel_seed,
+             f"must be one of seeds={config['seeds']}")
     n_neurons = model["phi"] * min(spike["finite_size"]["d"])
     _require(
         round(n_neurons) >= 2, "model.phi", model["phi"], "gives fewer than 2 neurons at the smallest d"
@@ -75,6 +83,19 @@ def shape_rows(config: dict) -> list[tuple]:
     return [(shape["student"], law, shape["d"], shape["eta_t"]) for law in shape["laws"]]
 
 
+def kernel_rows(config: dict) -> list[tuple]:
+    """Rows analysed by the kernel stage (the step-size sweep at ``kernels.d``)."""
+    law, kernels = config["model"]["second_layer"], config["kernels"]
+    return [(s, law, kernels["d"], eta) for s in kernels["students"] for eta in kernels["eta_t"]]
+
+
+def learning_rows(config: dict) -> list[tuple]:
+    """Rows of the learning-curve stage (a small and a large step at ``learning.d``)."""
+    law, learning = config["model"]["second_layer"], config["learning"]
+    return [(s, law, learning["d"], eta) for s in learning["students"]
+            for eta in learning["eta_t"]]
+
+
 def simulation_points(config: dict, *, extra_rows=()) -> pd.DataFrame:
     """All simulated models, one row per ``(student, second_layer, d, eta_t)``.
 
@@ -90,4 +111,5 @@ def simulation_points(config: dict, *, extra_rows=()) -> pd.DataFrame:
     pandas.DataFrame with columns :data:`SIM_COLUMNS`.
     """
     rows = spike_sweep_rows(config) + finite_size_rows(config) + shape_rows(config)
+    rows += kernel_rows(config) + learning_rows(config)
     return sim_frame([*rows, *extra_rows])

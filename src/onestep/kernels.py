@@ -1,31 +1,39 @@
-"""Gaussian-weight kernels k(x, x') = E_{w ~ N(0, Sigma)}[s(<w,x>) s(<w,x'>)] (THEORY.md section 3).
+"""Gaussian-weight kernels k(x, x') = E_{w ~ N(0, Sigma)}[s(<w,x>) s(<w,x'>)] (THEORY.md 3).
 
-``Sigma = (c/d) I + theta u u^T`` (``theta = 0, c = 1``: the isotropic ``k0``). Everything is float64.
+``Sigma = (c/d) I + theta u u^T``; ``c = 1, theta = 0`` is the isotropic ``k0``. float64 throughout.
 
-Pair level, ``pair_kernel(q, q', p)`` = E[s(U) s(V)] for a centred Gaussian pair, three methods:
+Pair level: ``pair_kernel(q, q', p) = E[s(U) s(V)]``, (U, V) centred Gaussian, by
 
-- ``closed``: arc-cosine (relu) and arcsine (erf) closed forms.
-- ``quadrature``: 2-D Gauss-Legendre against the normal density on [-10, 10], each axis split at
-  the (soft) kink of s seen in that variable (0 for smooth s). A tensor Gauss-Hermite rule is
-  exact to ~1e-10 only for q ~ 1: for tanh/erf at q = 25 its error is ~1e-2 with 64 nodes/axis
-  (poles of tanh(sqrt(q) z) at distance pi/(2 sqrt q) from the real axis), and it converges only
-  algebraically at the relu kink. The split rule with ``n_nodes = 48`` per piece matches the erf
-  closed form to < 1e-14 for q <= 4 and ~1e-8 at q = 50, and relu to ~1e-15.
-- ``mehler``: ``sum_{k <= K} rho^k / k! mu_k(sqrt q) mu_k(sqrt q')``, mu_k once per distinct scale.
-  Geometric in |rho| but slow as |rho| -> 1 (at rho = 1 the tail is ~K^{-3/2} for relu,
-  ~exp(-pi sqrt(2K) / (2 sqrt q)) for tanh), and along the spike rho = p / sqrt(q q') -> 1 for
-  large theta kappa kappa'. A cross-check, not the production path.
+- ``closed``: arc-cosine (relu) and arcsine (erf) closed forms;
+- ``quadrature``: 2-D Gauss-Legendre against the normal density on [-10, 10], each axis cut where
+  s's argument crosses a kink (0 for smooth s: the "soft kink" of tanh/erf). With the default
+  48 nodes per piece: < 1e-14 relative for q <= 4, ~1e-8 at q = 50 (64 nodes: ~2e-11), relu
+  ~1e-10 at |rho| ~ 0.999; rho = +-1 pairs (the diagonal) use a 1-D rule, ~1e-14.
+  *Not* the tensor Gauss-Hermite rule: it is exact to ~1e-10 only for q ~ 1; at q = 25, 64
+  nodes/axis give 3e-3 for erf (tanh(sqrt(q) z) has poles pi / (2 sqrt q) from the real axis),
+  and along a spike q ~ c + theta kappa^2 reaches 20-50. It is also algebraic at the relu kink.
+- ``mehler``: ``sum_{k < K} rho^k mu_k(sqrt q) mu_k(sqrt q') / k!``, ``rho = p / sqrt(q q')``,
+  mu_k once per distinct scale. The tail is <= |rho|^K sqrt(k(x,x) k(x',x')): fast for
+  |rho| <= 1/2 (K = 60: ~1e-14), slow as |rho| -> 1 (K = 120 at rho = 1: ~7e-5 relu, ~1e-3
+  tanh/erf at q ~ 50), and along the spike rho -> 1 when theta kappa kappa' >> c. A cross-check.
 
-Gram level, the default for activations without a closed form is ``series``: writing
-``<w,x> = sqrt(c/d) <g,x> + sqrt(theta) xi <u,x>`` and conditioning on xi ~ N(0,1), Mehler's
-formula in the *isotropic* correlation rho0 = <x,x'>/(|x||x'|) (~ d^{-1/2} for generic inputs) gives
-``k(x,x') = sum_k rho0^k E_xi[M_k(x,xi) M_k(x',xi)] / k!``,  ``M_k(x,xi) = E_G[s(sqrt(theta) <u,x>
-xi + sqrt(c/d)|x| G) He_k(G)]``; per k the xi average is one BLAS product. Terms are bounded by
-|rho0|^k sqrt(k(x,x) k(x',x')) (Cauchy-Schwarz), so K is chosen per block for a 1e-12 relative
-tail; pairs with |rho0| > 0.5 (the diagonal, near-duplicates) go to the quadrature. tanh, 2000 x 2000
-at d = 200: ~1-2 s, ~1e-12 relative to the erf closed form (tests/test_kernels.py). Not in
-THEORY.md: the spike-conditioned series itself, and the finding that the tensor Gauss-Hermite rule
-suggested for quadrature is inaccurate at the q ~ 1 + theta kappa^2 reached along the spike.
+Gram level (:func:`gaussian_kernel_gram`), default ``series`` for smooth s without a closed form
+(not in THEORY.md): write ``<w,x> = sqrt(c/d) <g, x_perp> + sqrt(c/d + theta) xi <u,x>``
+(g ~ N(0, I), xi ~ N(0, 1), x_perp = x - <u,x> u) and apply Mehler's formula conditionally on
+xi in the *bulk* correlation rho0 = <x_perp, x'_perp> / (|x_perp| |x'_perp|), ~d^{-1/2} for
+generic inputs::
+
+    k(x, x') = sum_k rho0^k E_xi[M_k(x, xi) M_k(x', xi)] / k!,
+    M_k(x, xi) = E_G[s(sqrt(c/d + theta) <u,x> xi + sqrt(c/d) |x_perp| G) He_k(G)].
+
+For each k the xi average is one BLAS product; K is set per block from max |rho0| for a 1e-12
+relative tail (Cauchy-Schwarz bound above); pairs with |rho0| > 1/2 (diagonal, near-duplicates)
+go to the quadrature. M_k uses a composite Gauss-Legendre rule in G (~1e-12 for
+sqrt(c/d)|x_perp| <= 3); xi uses panels graded geometrically towards 0, where every row's
+argument turns over. Measured: erf vs closed form <= 3e-13 (theta <= 5), tanh vs 64-node
+quadrature ~1e-14; tanh 2000 x 2000 at d = 200, theta = 2 in ~2 s on 2 cores. For kinked s
+(relu: ~2e-5) the G rule is algebraic: use the closed form. Negative theta >= -c/d (a PSD Sigma,
+e.g. a noisy estimate of theta = 0) is accepted.
 """
 
 from __future__ import annotations
@@ -53,19 +61,24 @@ CLOSED_FORMS = ("relu", "erf")
 
 _TAIL = 10.0  # Gaussian mass beyond 10 sd is ~1e-23
 _PAIR_CHUNK = 4096  # pairs per quadrature chunk (bounds memory)
-_RHO_MAX = 0.5  # series path: larger |rho0| goes to quadrature
-_SERIES_TOL = 1e-12  # series path: relative truncation error
-_G_PANEL, _G_NODES = 0.5, 10  # series: composite Gauss-Legendre in G (400 nodes on [-10, 10])
-_XI_NODES = 12  # series: Gauss-Legendre nodes per geometric panel in xi
+_RHO_MAX = 0.5  # series: pairs with larger |rho0| go to quadrature
+_SERIES_TOL = 1e-12  # series: relative truncation error
+_G_PANEL, _G_NODES = 0.5, 10  # series: composite Gauss-Legendre in G (400 nodes)
+_XI_NODES = 10  # series: Gauss-Legendre nodes per xi panel
 
 
 def _activation(activation) -> Activation:
     return activation if isinstance(activation, Activation) else get_activation(activation)
 
 
+def _safe_divide(num, den):
+    num, den = np.broadcast_arrays(np.asarray(num, dtype=float), np.asarray(den, dtype=float))
+    return np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
+
+
 def _relu_pair(q, q_prime, p):
     norm = np.sqrt(q * q_prime)
-    cos = np.clip(p / np.where(norm > 0, norm, 1.0), -1.0, 1.0)
+    cos = np.clip(_safe_divide(p, norm), -1.0, 1.0)
     angle = np.arccos(cos)
     return norm * (np.sin(angle) + (math.pi - angle) * cos) / (2.0 * math.pi)
 
@@ -80,7 +93,7 @@ def _leggauss(n_nodes: int):
 
 
 def _legendre_pieces(splits, n_nodes: int):
-    """Rule for E[f(G)] on [-TAIL, TAIL] cut at ``splits`` (..., s), sorted: (..., (s+1) n)."""
+    """Rule for E[f(G)] on [-TAIL, TAIL] cut at sorted ``splits`` (..., s): (..., (s+1) n)."""
     base_x, base_w = _leggauss(n_nodes)
     splits = np.clip(splits, -_TAIL, _TAIL)
     ends = np.full(splits.shape[:-1] + (1,), _TAIL)
@@ -92,57 +105,60 @@ def _legendre_pieces(splits, n_nodes: int):
 
 
 def _quadrature_pair(act: Activation, q, q_prime, p, n_nodes: int):
-    # U = sqrt(q) z1, V = sqrt(q') (rho z1 + comp z2); each axis split where s's argument hits a kink.
-    kinks = np.array(act.kinks if act.kinks else (0.0,), dtype=float)
+    # U = sqrt(q) z1, V = sqrt(q') (rho z1 + comp z2); each axis cut where an argument hits a kink.
+    kinks = np.array(act.kinks or (0.0,), dtype=float)
     shape = np.broadcast(q, q_prime, p).shape
-    flat = [np.broadcast_to(a, shape).ravel() for a in (q, q_prime, p)]
-    out = np.empty(int(np.prod(shape)))
-    for start in range(0, out.size, _PAIR_CHUNK):
-        qq, qp, pp = (a[start : start + _PAIR_CHUNK, None] for a in flat)
-        sq, sqp = np.sqrt(qq), np.sqrt(qp)
-        rho = np.clip(_safe_divide(pp, sq * sqp), -1.0, 1.0)
-        comp = np.sqrt(1.0 - rho**2)
-        z1, w1 = _legendre_pieces(_safe_divide(kinks, sq), n_nodes)
-        f1 = w1 * act.numpy(sq * z1)
-        total = np.zeros(qq.shape[0])
+    q, q_prime, p = (np.broadcast_to(a, shape).ravel() for a in (q, q_prime, p))
+    sq, sqp = np.sqrt(q)[:, None], np.sqrt(q_prime)[:, None]
+    rho = np.clip(_safe_divide(p[:, None], sq * sqp), -1.0, 1.0)
+    comp = np.sqrt(1.0 - rho**2)
+    out = np.empty(q.size)
+    # comp <= 1e-6 (the diagonal): V = sqrt(q') rho z1 up to O(comp^2); 1-D rule, 2n per piece.
+    line = comp[:, 0] <= 1e-6
+    if np.any(line):
+        a, b = sq[line], sqp[line] * rho[line]
+        cuts = np.sort(np.concatenate([_safe_divide(kinks, a), _safe_divide(kinks, b)], axis=1))
+        z, w = _legendre_pieces(cuts, 2 * n_nodes)
+        out[line] = np.sum(w * act.numpy(a * z) * act.numpy(b * z), axis=1)
+    todo = np.flatnonzero(~line)
+    for start in range(0, todo.size, _PAIR_CHUNK):
+        idx = todo[start : start + _PAIR_CHUNK]
+        a, b, r, cp = sq[idx], sqp[idx], rho[idx], comp[idx]
+        z1, w1 = _legendre_pieces(_safe_divide(kinks, a), n_nodes)
+        f1 = w1 * act.numpy(a * z1)
+        total = np.zeros(idx.size)
         for j in range(z1.shape[1]):
-            mean = rho * z1[:, j : j + 1]
-            z2, w2 = _legendre_pieces(_safe_divide(kinks / sqp - mean, comp), n_nodes)
-            total += f1[:, j] * np.sum(w2 * act.numpy(sqp * (mean + comp * z2)), axis=-1)
-        out[start : start + _PAIR_CHUNK] = total
+            mean = r * z1[:, j : j + 1]
+            z2, w2 = _legendre_pieces(_safe_divide(kinks / b - mean, cp), n_nodes)
+            total += f1[:, j] * np.sum(w2 * act.numpy(b * (mean + cp * z2)), axis=1)
+        out[idx] = total
     return out.reshape(shape)
 
 
-def _safe_divide(num, den):
-    num, den = np.broadcast_arrays(np.asarray(num, dtype=float), np.asarray(den, dtype=float))
-    return np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
-
-
 def _scaled_hermite(act: Activation, n_terms: int, scales) -> np.ndarray:
-    """``mu_k(scale) / sqrt(k!)``, k < n_terms, shape (n_scales, n_terms); scale 0 allowed."""
+    """``mu_k(scale) / sqrt(k!)``, k < n_terms: shape (n_scales, n_terms); scale 0 allowed."""
     out = np.zeros((scales.size, n_terms))
     out[:, 0] = act.numpy(np.zeros(1))[0]  # s(0 * G) = s(0)
     positive = scales > 0
     if np.any(positive):
-        # Gauss-Hermite loses accuracy for scale >~ 3 (tanh(scale z) has poles near the real
-        # axis); Gauss-Legendre split at the (soft) kink 0 is exact to ~1e-14 up to scale 10.
+        # Gauss-Hermite (hermite.py's rule for smooth s) has error 4e-5 at scale 5, 7e-4 at 7
+        # (erf, 200 nodes); Gauss-Legendre cut at the soft kink 0: ~1e-14 up to scale 10, k 120.
         split = replace(act, kinks=act.kinks or (0.0,))
         out[positive] = hermite_coefficients(split, n_terms - 1, scale=scales[positive])
-    log_fact = np.array([math.lgamma(k + 1.0) for k in range(n_terms)])
-    return out * np.exp(-0.5 * log_fact)
+    return out * np.exp(-0.5 * np.array([math.lgamma(k + 1.0) for k in range(n_terms)]))
 
 
 def _mehler_pair(act: Activation, q, q_prime, p, n_terms: int):
-    q, q_prime, p = np.broadcast_arrays(q, q_prime, p)
+    # Coefficients per distinct scale; pairs only index them (no per-pair table).
     scales, inverse = np.unique(np.sqrt(np.concatenate([q.ravel(), q_prime.ravel()])),
                                 return_inverse=True)
-    coef = _scaled_hermite(act, n_terms, scales)[inverse]  # (2 n_pairs, K)
-    left, right = coef[: q.size], coef[q.size :]
-    rho = np.clip(_safe_divide(p, np.sqrt(q * q_prime)), -1.0, 1.0).ravel()
-    total = left[:, -1] * right[:, -1]
+    coef = _scaled_hermite(act, n_terms, scales)
+    left, right = inverse[: q.size].reshape(q.shape), inverse[q.size :].reshape(q_prime.shape)
+    rho = np.clip(_safe_divide(p, np.sqrt(q * q_prime)), -1.0, 1.0)
+    total = coef[left, -1] * coef[right, -1]
     for k in range(n_terms - 2, -1, -1):  # Horner in rho
-        total = left[:, k] * right[:, k] + rho * total
-    return total.reshape(q.shape)
+        total = coef[left, k] * coef[right, k] + rho * total
+    return np.broadcast_to(total, rho.shape).copy()
 
 
 def pair_kernel(q, q_prime, p, *, activation, method: str = "auto", n_nodes: int = 48,
@@ -157,11 +173,11 @@ def pair_kernel(q, q_prime, p, *, activation, method: str = "auto", n_nodes: int
     activation : str or Activation
     method : {'auto', 'closed', 'quadrature', 'mehler'}, optional
         ``auto`` uses the closed form for relu (arc-cosine) and erf (arcsine), else quadrature.
-        See the module docstring for the accuracy of each.
+        Accuracy of each: see the module docstring.
     n_nodes : int, optional
-        Quadrature: Gauss-Legendre nodes per piece and axis (two pieces per axis for one kink).
+        Quadrature: Gauss-Legendre nodes per piece and axis (two pieces per axis and kink).
     n_terms : int, optional
-        Mehler: number of terms ``k = 0..n_terms-1`` (at most 120); the tail is ~|rho|^n_terms.
+        Mehler: terms ``k = 0..n_terms-1`` (1 to 120); the tail is <= |rho|^n_terms relative.
 
     Returns
     -------
@@ -172,20 +188,20 @@ def pair_kernel(q, q_prime, p, *, activation, method: str = "auto", n_nodes: int
     if method not in ("auto", "closed", "quadrature", "mehler"):
         raise ValueError(f"method={method!r}: expected 'auto', 'closed', 'quadrature' or 'mehler'")
     for name, value in (("q", q), ("q_prime", q_prime)):
-        if not np.all(np.isfinite(value)) or np.any(value < 0):
-            raise ValueError(f"{name}: variances must be finite and >= 0, min {np.min(value)!r}")
-    if np.any(np.abs(p) > np.sqrt(q * q_prime) * (1 + 1e-9) + 1e-300):
-        raise ValueError("p: covariance violates |p| <= sqrt(q q')")
+        if not (np.all(np.isfinite(value)) and np.all(value >= 0)):
+            raise ValueError(f"{name}: variances must be finite and >= 0 (min {np.min(value)!r})")
+    if not np.all(np.abs(p) <= np.sqrt(q * q_prime) * (1.0 + 1e-9)):
+        raise ValueError("p: covariances must be finite with |p| <= sqrt(q q')")
     closed = {"relu": _relu_pair, "erf": _erf_pair}.get(act.name)
     if method == "closed" and closed is None:
         raise ValueError(f"activation={act.name!r}: no closed form; closed forms: {CLOSED_FORMS}")
     if method == "mehler":
-        if not 1 <= int(n_terms) <= 120:
+        if not 1 <= n_terms <= 120:
             raise ValueError(f"n_terms={n_terms!r}: expected 1 <= n_terms <= 120")
         return _mehler_pair(act, q, q_prime, p, int(n_terms))
     if closed is not None and method != "quadrature":
         return closed(q, q_prime, p)
-    if int(n_nodes) < 2:
+    if not n_nodes >= 2:
         raise ValueError(f"n_nodes={n_nodes!r}: expected >= 2")
     return _quadrature_pair(act, q, q_prime, p, int(n_nodes))
 
@@ -203,8 +219,8 @@ def _check_rows(X, name: str, d: int | None = None) -> np.ndarray:
 def _check_spike(c, theta, direction, d: int) -> np.ndarray | None:
     if not (np.isfinite(c) and c > 0):
         raise ValueError(f"c={c!r}: must be finite and > 0")
-    if not (np.isfinite(theta) and theta >= 0):
-        raise ValueError(f"theta={theta!r}: must be finite and >= 0")
+    if not (np.isfinite(theta) and theta >= -c / d):
+        raise ValueError(f"theta={theta!r}: must be finite and >= -c/d = {-c / d!r} (Sigma PSD)")
     if direction is None:
         if theta != 0:
             raise ValueError(f"direction=None: a unit direction is required when theta={theta!r}")
@@ -214,25 +230,20 @@ def _check_spike(c, theta, direction, d: int) -> np.ndarray | None:
         raise ValueError(f"direction: expected shape ({d},), got {u.shape}")
     norm = float(np.linalg.norm(u))
     if not abs(norm - 1.0) <= 1e-8:
-        raise ValueError(f"direction: must have unit norm, got |direction| = {norm!r}")
+        raise ValueError(f"direction: must have unit norm (to 1e-8), got norm {norm!r}")
     return u / norm
 
 
 def _row_moments(Z, c, theta, u):
-    """``(z^T Sigma z, <u, z>)`` per row of Z."""
+    """``(z^T Sigma z, <u, z>)`` for each row of Z."""
     kappa = Z @ u if u is not None else np.zeros(Z.shape[0])
     return (c / Z.shape[1]) * np.einsum("ij,ij->i", Z, Z) + theta * kappa**2, kappa
 
 
-def _moments(X, Y, c, theta, u):
-    (q_x, k_x), (q_y, k_y) = _row_moments(X, c, theta, u), _row_moments(Y, c, theta, u)
-    return q_x, q_y, (c / X.shape[1]) * (X @ Y.T) + theta * np.outer(k_x, k_y)
-
-
 def spiked_covariance_moments(X, Y=None, *, c, theta, direction):
-    """Second moments of ``<w,x>, <w,y>`` for ``w ~ N(0, Sigma)``, ``Sigma = (c/d) I + theta u u^T``.
+    """Moments of ``(<w,x>, <w,y>)``, ``w ~ N(0, Sigma)``, ``Sigma = (c/d) I + theta u u^T``.
 
-    Computed in O(m m' d) without forming Sigma; float64.
+    O(m m' d), without forming Sigma; float64.
 
     Parameters
     ----------
@@ -242,9 +253,9 @@ def spiked_covariance_moments(X, Y=None, *, c, theta, direction):
     c : float
         Bulk scale, > 0.
     theta : float
-        Spike strength, >= 0.
+        Spike strength, >= -c/d (Sigma positive semi-definite).
     direction : array_like of shape (d,) or None
-        Unit spike direction ``u`` (checked to 1e-8); may be None only when ``theta == 0``.
+        Unit spike direction ``u`` (norm checked to 1e-8); None only when ``theta == 0``.
 
     Returns
     -------
@@ -256,14 +267,16 @@ def spiked_covariance_moments(X, Y=None, *, c, theta, direction):
     """
     X = _check_rows(X, "X")
     Y = X if Y is None else _check_rows(Y, "Y", X.shape[1])
-    return _moments(X, Y, c, theta, _check_spike(c, theta, direction, X.shape[1]))
+    u = _check_spike(c, theta, direction, X.shape[1])
+    (q_x, k_x), (q_y, k_y) = _row_moments(X, c, theta, u), _row_moments(Y, c, theta, u)
+    return q_x, q_y, (c / X.shape[1]) * (X @ Y.T) + theta * np.outer(k_x, k_y)
 
 
 def input_transform(X, *, c, theta, direction):
     """Input-space view of the spike: ``X A^T`` with ``A = sqrt(d Sigma)``.
 
-    ``A = sqrt(c) (I - u u^T) + sqrt(c + d theta) u u^T``, so that ``k1(x, x') = k0(A x, A x')``
-    with ``k0`` the isotropic kernel (``c = 1, theta = 0``).
+    ``A = sqrt(c) (I - u u^T) + sqrt(c + d theta) u u^T``, so ``k1(x, x') = k0(A x, A x')`` with
+    ``k0`` the isotropic kernel (``c = 1, theta = 0``).
 
     Parameters
     ----------
@@ -284,86 +297,101 @@ def input_transform(X, *, c, theta, direction):
     return out
 
 
-def _is_symmetric_in_sign(act: Activation) -> bool:
-    # Odd or even s: E_xi[M_k(x, xi) M_k(x', xi)] is even in xi, so xi >= 0 suffices.
+def _sign_symmetric(act: Activation) -> bool:
+    # Odd or even s: each xi-integrand M_k(x, xi) M_k(x', xi) is even in xi.
     z = np.linspace(0.1, 6.0, 60)
     plus, minus = act.numpy(z), act.numpy(-z)
-    scale = np.max(np.abs(plus)) + 1e-300
-    return bool(np.max(np.abs(plus - minus)) <= 1e-14 * scale
-                or np.max(np.abs(plus + minus)) <= 1e-14 * scale)
+    tol = 1e-14 * (np.max(np.abs(plus)) + 1e-300)
+    return bool(np.max(np.abs(plus - minus)) <= tol or np.max(np.abs(plus + minus)) <= tol)
 
 
 def _series_terms(r: float) -> int:
-    """Terms k < K with r^K <= tol: the tail is <= r^K sqrt(k(x,x) k(x',x'))."""
-    if r <= 0:
-        return 1
-    return max(1, math.ceil(math.log(_SERIES_TOL) / math.log(r)))
+    """Smallest K with r^K <= tol: the tail beyond K terms is <= r^K sqrt(k(x,x) k(x',x'))."""
+    return 1 if r <= 0 else max(1, math.ceil(math.log(_SERIES_TOL) / math.log(r)))
 
 
-def _series_tables(act, Z, c, theta, u, xi, n_terms: int):
-    """``M_k(z, xi) / sqrt(k!)`` for each row of Z, shape (n_terms, m, n_xi)."""
-    # Composite rule in G: resolves tanh(a + sigma G) wherever its soft kink -a/sigma falls
-    # (Gauss-Hermite needs > 250 nodes for 1e-8 at sigma = 2); ~1e-12 up to sigma = 3.
+def _series_split(Z, u):
+    """``(<u, z>, z_perp)`` per row (u None: no spike, z_perp = z)."""
+    if u is None:
+        return np.zeros(Z.shape[0]), Z
+    kappa = Z @ u
+    return kappa, Z - np.outer(kappa, u)
+
+
+def _xi_rule(act: Activation, spike: float, kappa_max: float):
+    """Nodes and weights in xi ~ N(0, 1) for the series (spike = sqrt(c/d + theta))."""
+    if spike * kappa_max == 0:
+        return np.zeros(1), np.ones(1)
+    # Row z turns over at xi ~ 1 / (spike |kappa_z|): panels halve towards 0 down to that scale.
+    levels = max(1, math.ceil(math.log2(max(_TAIL * spike * kappa_max, 2.0))))
+    edges = _TAIL * 2.0 ** -np.arange(levels, 0, -1)
+    xi, w = _legendre_pieces(np.concatenate([-edges[::-1], [0.0], edges]), _XI_NODES)
+    if _sign_symmetric(act):
+        return xi[xi > 0], 2.0 * w[xi > 0]
+    return xi, w
+
+
+def _series_tables(act, kappa, perp, bulk, spike, xi, n_terms: int):
+    """``M_k(z, xi) / sqrt(k!)`` per row, shape (n_terms, m, n_xi)."""
+    # Composite rule in G (panels 0.5 wide): resolves tanh(a + sigma G) wherever -a/sigma falls;
+    # Gauss-Hermite needs > 250 nodes for 1e-8 at sigma = 2 with k up to 40.
     g, wg = _legendre_pieces(np.arange(-_TAIL + _G_PANEL, _TAIL, _G_PANEL), _G_NODES)
-    basis = np.empty((n_terms, g.size))  # orthonormal He_k / sqrt(k!) by recurrence
+    basis = np.empty((n_terms, g.size))  # He_k / sqrt(k!) by the normalised recurrence
     basis[0] = 1.0
     if n_terms > 1:
         basis[1] = g
     for k in range(1, n_terms - 1):
         basis[k + 1] = (g * basis[k] - math.sqrt(k) * basis[k - 1]) / math.sqrt(k + 1)
     basis *= wg
-    sigma = np.sqrt((c / Z.shape[1]) * np.einsum("ij,ij->i", Z, Z))
-    shift = math.sqrt(theta) * (Z @ u) if u is not None else np.zeros(Z.shape[0])
-    out = np.empty((n_terms, Z.shape[0], xi.size))
+    sigma = bulk * np.linalg.norm(perp, axis=1)
+    out = np.empty((n_terms, kappa.size, xi.size))
     chunk = max(1, 2**21 // (xi.size * g.size))
-    for s in range(0, Z.shape[0], chunk):
-        e = min(Z.shape[0], s + chunk)
-        args = shift[s:e, None, None] * xi[:, None] + sigma[s:e, None, None] * g
-        vals = act.numpy(args).reshape(-1, g.size) @ basis.T  # (b * n_xi, n_terms)
+    for s in range(0, kappa.size, chunk):
+        e = min(kappa.size, s + chunk)
+        args = (spike * kappa[s:e, None, None]) * xi[:, None] + sigma[s:e, None, None] * g
+        vals = act.numpy(args).reshape(-1, g.size) @ basis.T  # (rows * n_xi, n_terms)
         out[:, s:e] = vals.T.reshape(n_terms, e - s, xi.size)
     return out
 
 
-def _xi_rule(act: Activation, theta: float, u, kappa_max: float):
-    """Nodes and weights for E over the spike coordinate xi ~ N(0, 1)."""
-    if u is None or theta == 0:
-        return np.zeros(1), np.ones(1)
-    # s's argument sqrt(theta) kappa xi + ... turns over at xi ~ 1 / (sqrt(theta) kappa) for
-    # every row: Gauss-Legendre on panels graded geometrically towards 0 resolves all scales.
-    levels = max(1, math.ceil(math.log2(max(_TAIL * math.sqrt(theta) * kappa_max, 2.0))))
-    edges = _TAIL * 2.0 ** -np.arange(levels, 0, -1)
-    xi, w = _legendre_pieces(np.concatenate([-edges[::-1], [0.0], edges]), _XI_NODES)
-    if _is_symmetric_in_sign(act):
-        keep = xi > 0
-        return xi[keep], 2.0 * w[keep]
-    return xi, w
+def _series_block(act, tables, omega, rows, cols, consts, n_nodes):
+    """Conditional Mehler series for one block; pairs with |rho0| > _RHO_MAX by quadrature.
 
-
-def _series_block(act, tables_x, tables_y, omega, Xb, Yb, moments, n_nodes):
-    """Spike-conditioned Mehler series for one block; far pairs by quadrature."""
-    q_x, q_y, (k_x, k_y), c, theta = moments
-    inner = Xb @ Yb.T
-    rho0 = _safe_divide(inner, np.outer(np.linalg.norm(Xb, axis=1), np.linalg.norm(Yb, axis=1)))
+    ``rows``/``cols`` are ``(kappa, perp, q)``; ``consts = (c/d, c/d + theta)``.
+    """
+    (k_x, perp_x, q_x), (k_y, perp_y, q_y) = rows, cols
+    inner = perp_x @ perp_y.T
+    rho0 = _safe_divide(inner, np.outer(np.linalg.norm(perp_x, axis=1),
+                                        np.linalg.norm(perp_y, axis=1)))
     far = np.abs(rho0) > _RHO_MAX
     near = np.abs(rho0[~far])
     n_terms = _series_terms(float(near.max()) if near.size else 0.0)
-    out = (tables_x[n_terms - 1] * omega) @ tables_y[n_terms - 1].T
+    weighted = tables[0][:n_terms] * omega
+    out = weighted[-1] @ tables[1][n_terms - 1].T
+    term = np.empty_like(out)
     for k in range(n_terms - 2, -1, -1):  # Horner in rho0
         out *= rho0
-        out += (tables_x[k] * omega) @ tables_y[k].T
+        out += np.matmul(weighted[k], tables[1][k].T, out=term)
     if np.any(far):
         i, j = np.nonzero(far)
-        p = (c / Xb.shape[1]) * inner[i, j] + theta * k_x[i] * k_y[j]
+        p = consts[0] * inner[i, j] + consts[1] * k_x[i] * k_y[j]
         out[i, j] = _quadrature_pair(act, q_x[i], q_y[j], p, n_nodes)
     return out
 
 
+def _check_block_size(block_size) -> int:
+    if isinstance(block_size, bool) or not isinstance(block_size, int | np.integer) \
+            or block_size < 1:
+        raise ValueError(f"block_size={block_size!r}: expected a positive integer")
+    return int(block_size)
+
+
 def gaussian_kernel_gram(X, Y=None, *, activation, c=1.0, theta=0.0, direction=None,
-                         block_size: int = 2048, method: str = "auto", n_nodes: int = 48,
+                         block_size: int = 2048, method: str = "auto", n_nodes: int = 64,
                          n_terms: int = 60):
     """Gram matrix of ``k(x, x') = E_{w ~ N(0, Sigma)}[s(<w,x>) s(<w,x'>)]``, float64.
 
-    ``Sigma = (c/d) I + theta u u^T``; ``c = 1, theta = 0`` is the isotropic kernel ``k0``.
+    ``Sigma = (c/d) I + theta u u^T``; the defaults ``c = 1, theta = 0`` give ``k0``.
 
     Parameters
     ----------
@@ -374,14 +402,13 @@ def gaussian_kernel_gram(X, Y=None, *, activation, c=1.0, theta=0.0, direction=N
     c, theta, direction
         As in :func:`spiked_covariance_moments`.
     block_size : int, optional
-        Rows of X per block; memory is O(block_size * m' * (1 + n_xi)).
+        Rows of X per block; the series method holds O(block_size m') floats at a time.
     method : {'auto', 'closed', 'series', 'quadrature', 'mehler'}, optional
-        ``auto``: ``closed`` for relu/erf, else ``series`` (spike-conditioned Mehler series,
-        ~1e-12 relative for smooth s; pairs with |rho0| > 0.5 by quadrature; see the module
-        docstring). ``quadrature`` / ``mehler``: :func:`pair_kernel` on every pair (slow, checks).
-        ``series`` uses Gauss-Hermite in the bulk coordinate, so it is for smooth activations.
+        ``auto``: ``closed`` for relu/erf, else ``series`` (conditional Mehler series, ~1e-12
+        relative for smooth s; see the module docstring). ``quadrature`` and ``mehler`` apply
+        :func:`pair_kernel` to every pair (slow; for checks).
     n_nodes : int, optional
-        Quadrature nodes per piece (``quadrature`` and the far pairs of ``series``).
+        Quadrature nodes per piece (``quadrature``; the |rho0| > 1/2 pairs of ``series``).
     n_terms : int, optional
         Terms of the ``mehler`` method.
 
@@ -391,35 +418,39 @@ def gaussian_kernel_gram(X, Y=None, *, activation, c=1.0, theta=0.0, direction=N
     """
     act = _activation(activation)
     X = _check_rows(X, "X")
+    m, d = X.shape
     same = Y is None
-    Y = X if same else _check_rows(Y, "Y", X.shape[1])
-    u = _check_spike(c, theta, direction, X.shape[1])
+    Y = X if same else _check_rows(Y, "Y", d)
+    u = _check_spike(c, theta, direction, d)
+    block_size = _check_block_size(block_size)
     if method not in ("auto", "closed", "series", "quadrature", "mehler"):
         raise ValueError(f"method={method!r}: expected 'auto', 'closed', 'series', "
                          "'quadrature' or 'mehler'")
     if method == "closed" and act.name not in CLOSED_FORMS:
         raise ValueError(f"activation={act.name!r}: no closed form; closed forms: {CLOSED_FORMS}")
-    if not (isinstance(block_size, int | np.integer) and block_size >= 1):
-        raise ValueError(f"block_size={block_size!r}: expected a positive integer")
     if method == "auto":
         method = "closed" if act.name in CLOSED_FORMS else "series"
     (q_x, k_x), (q_y, k_y) = _row_moments(X, c, theta, u), _row_moments(Y, c, theta, u)
     if method == "series":
-        kappa_max = max(np.max(np.abs(k_x)), np.max(np.abs(k_y)))
-        xi, omega = _xi_rule(act, theta, u, kappa_max)
+        axis = u if theta != 0 else None  # theta = 0: no xi integral at all
+        bulk, spike = math.sqrt(c / d), math.sqrt(c / d + theta)
+        (k_x, perp_x), (k_y, perp_y) = _series_split(X, axis), _series_split(Y, axis)
+        xi, omega = _xi_rule(act, spike, max(np.max(np.abs(k_x)), np.max(np.abs(k_y))))
         n_max = _series_terms(_RHO_MAX)
-        tables_y = _series_tables(act, Y, c, theta, u, xi, n_max)
-        tables_x = tables_y if same else _series_tables(act, X, c, theta, u, xi, n_max)
-    out = np.empty((X.shape[0], Y.shape[0]))
-    for start in range(0, X.shape[0], block_size):
-        rows = slice(start, min(X.shape[0], start + block_size))
+        tables_y = _series_tables(act, k_y, perp_y, bulk, spike, xi, n_max)
+    out = np.empty((m, Y.shape[0]))
+    for start in range(0, m, block_size):
+        rows = slice(start, min(m, start + block_size))
         cols = slice(start, None) if same else slice(None)
         if method == "series":
-            moments = (q_x[rows], q_y[cols], (k_x[rows], k_y[cols]), c, theta)
-            block = _series_block(act, tables_x[:, rows], tables_y[:, cols], omega,
-                                  X[rows], Y[cols], moments, n_nodes)
+            tables_x = tables_y[:, rows] if same else _series_tables(
+                act, k_x[rows], perp_x[rows], bulk, spike, xi, n_max)
+            block = _series_block(act, (tables_x, tables_y[:, cols]), omega,
+                                  (k_x[rows], perp_x[rows], q_x[rows]),
+                                  (k_y[cols], perp_y[cols], q_y[cols]),
+                                  (c / d, c / d + theta), n_nodes)
         else:
-            p = (c / X.shape[1]) * (X[rows] @ Y[cols].T) + theta * np.outer(k_x[rows], k_y[cols])
+            p = (c / d) * (X[rows] @ Y[cols].T) + theta * np.outer(k_x[rows], k_y[cols])
             block = pair_kernel(q_x[rows, None], q_y[None, cols], p, activation=act,
                                 method=method, n_nodes=n_nodes, n_terms=n_terms)
         if same:  # exact symmetry: symmetrise the diagonal block, mirror the rest
@@ -441,10 +472,10 @@ def random_features_gram(W, X, Y=None, *, activation, block_size: int = 2048):
         First-layer weights, one neuron per row.
     X : array_like of shape (m, d)
     Y : array_like of shape (m', d) or None
-        None: ``Y = X``, and the result is exactly symmetric.
+        None: ``Y = X`` and the result is exactly symmetric.
     activation : str or Activation
     block_size : int, optional
-        Neurons per block; memory is O((m + m') * block_size).
+        Neurons per block; features take O((m + m') block_size) floats.
 
     Returns
     -------
@@ -455,13 +486,12 @@ def random_features_gram(W, X, Y=None, *, activation, block_size: int = 2048):
     X = _check_rows(X, "X", W.shape[1])
     same = Y is None
     Y = X if same else _check_rows(Y, "Y", W.shape[1])
-    if not (isinstance(block_size, int | np.integer) and block_size >= 1):
-        raise ValueError(f"block_size={block_size!r}: expected a positive integer")
+    block_size = _check_block_size(block_size)
     out = np.zeros((X.shape[0], Y.shape[0]))
     for start in range(0, W.shape[0], block_size):
-        Wb = W[start : start + block_size]
-        feat_x = act.numpy(X @ Wb.T)
-        out += feat_x @ (feat_x if same else act.numpy(Y @ Wb.T)).T
+        block = W[start : start + block_size]
+        feat_x = act.numpy(X @ block.T)
+        out += feat_x @ (feat_x if same else act.numpy(Y @ block.T)).T
     out /= W.shape[0]
     return 0.5 * (out + out.T) if same else out
 
@@ -479,7 +509,7 @@ def relative_frobenius_gap(K, K_ref) -> float:
     """
     K, K_ref = np.asarray(K, dtype=np.float64), np.asarray(K_ref, dtype=np.float64)
     if K.shape != K_ref.shape:
-        raise ValueError(f"K: shape {K.shape} differs from K_ref shape {K_ref.shape}")
+        raise ValueError(f"K: shape {K.shape} differs from K_ref's {K_ref.shape}")
     norm = float(np.linalg.norm(K_ref))
     if not (np.isfinite(norm) and norm > 0):
         raise ValueError(f"K_ref: Frobenius norm must be finite and > 0, got {norm!r}")

@@ -115,7 +115,7 @@ def teacher_direction(d: int, *, rng: np.random.Generator) -> np.ndarray:
 
 
 def teacher_labels(X, beta, *, teacher: str, tau: float, rng: np.random.Generator) -> np.ndarray:
-    """Labels ``y = s*(X beta) + tau eps``, shape (n,); eps is always drawn (stream stays aligned)."""
+    """Labels ``y = s*(X beta) + tau eps``, shape (n,); eps is drawn even if tau = 0."""
     act = get_activation(teacher, key="teacher")
     tau = _check_real(tau, "tau", positive=False)
     noise = rng.standard_normal(X.shape[0])

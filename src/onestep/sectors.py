@@ -10,25 +10,23 @@ Setting: ``x ~ N(0, I_d)``, ``k1(x, x') = pair_kernel(q, q', p)`` with ``q = x^T
 Funk-Hecke gives ``E_{v'}[F(<v,v'>) Y_l(v')] = E_t[F(t) P_l(t)] Y_l(v)``, so ``lambda`` is an
 eigenvalue of the integral operator on ``L2(N(0,1) x chi_{d-1})`` with kernel
 ``K_l(kappa, r; kappa', r') = E_t[k1 P_l(t)]`` (no extra factor: the eigen-equation is
-``E_{kappa', r'}[K_l g] = lambda g``). ``K_l`` is even under ``(kappa, kappa') -> -(kappa, kappa')``,
-so each sector splits into even and odd functions of ``kappa`` (``parity``).
+``E_{kappa', r'}[K_l g] = lambda g``). ``K_l`` is invariant under ``(kappa, kappa') -> -(kappa,
+kappa')``, so each sector splits into even and odd functions of ``kappa`` (``parity``). The
+boosted linear mode ``kappa`` lies in sector 0 (odd), the orthogonal linear modes in sector 1
+(even), ``He2(kappa)`` and R in sector 0 (even).
 
-Two independent ways to get ``K_l`` on the grid (``method``):
+Two independent ways to get ``K_l`` on the grid (``method``): ``pair``, ``K_l = sum_t w_t P_l(t)
+pair_kernel(q, q', A + B t)``, ``A = (c/d + theta) kappa kappa'``, ``B = (c/d) r r'`` (for the
+closed forms relu, erf); ``features`` (any activation; not in THEORY.md): with ``w = sqrt(c/d) z +
+sqrt(theta) xi u``, ``z_perp = rho zhat``, expanding ``s(<w, x>)`` in zonal harmonics of ``zhat``
+and applying Funk-Hecke twice, ``K_l(a; b) = E_{g, rho}[B_l(a) B_l(b)]`` with ``B_l(kappa, r; g,
+rho) = E_t[s(sqrt(theta + c/d) kappa g + sqrt(c/d) r rho t) P_l(t)]``, ``g ~ N(0,1)``, ``rho ~
+chi_{d-1}`` (1-D activation evaluations only; positive semi-definite by construction).
 
-- ``pair``: ``K_l = sum_t w_t P_l(t) pair_kernel(q, q', A + B t)`` with
-  ``A = (c/d + theta) kappa kappa'`` and ``B = (c/d) r r'`` (closed forms: relu, erf).
-- ``features`` (any activation; not in THEORY.md): with ``w = sqrt(c/d) z + sqrt(theta) xi u`` and
-  ``z_perp = rho zhat``, expanding ``s(<w, x>)`` in zonal harmonics of ``zhat`` and using Funk-Hecke
-  twice gives the factorisation ``K_l(a; b) = E_{g, rho}[B_l(a) B_l(b)]`` with
-  ``B_l(kappa, r; g, rho) = E_t[s(sqrt(theta + c/d) kappa g + sqrt(c/d) r rho t) P_l(t)]``,
-  ``g ~ N(0,1)``, ``rho ~ chi_{d-1}``: only 1-D activation evaluations, positive semi-definite.
-
-Quadrature (float64): probabilists' Gauss-Hermite in ``kappa`` (``n_kappa`` even, so nodes come in
-``+-`` pairs) and ``g``; Gauss rules for ``chi_{d-1}`` in ``r, rho`` (generalised Laguerre in
-``r^2/2``) and for the ``t`` density (Gauss-Jacobi, ``alpha = beta = (d-4)/2``), both built by
-Golub-Welsch with normalised weights (no overflow at large d). The eigenvalues of
-``sqrt(w_i) K_l(i, j) sqrt(w_j)`` approximate the sector eigenvalues (Nystrom); eigenfunctions
-are returned on the grid with ``E[g^2] = 1`` and extended off-grid by the Nystrom formula.
+Quadrature (float64): Gauss-Hermite in ``kappa`` (``n_kappa`` even: nodes in ``+-`` pairs) and
+``g``; Gauss rules for ``chi_{d-1}`` (generalised Laguerre in ``r^2/2``) and for the ``t`` density
+(Gauss-Jacobi), both by Golub-Welsch with normalised weights (no overflow at large d). Eigenpairs
+of ``sqrt(w_i) K_l(i, j) sqrt(w_j)`` (Nystrom); eigenfunctions on the grid have ``E[g^2] = 1``.
 """
 
 from __future__ import annotations
@@ -81,33 +79,24 @@ def legendre_polynomials(t, *, dim: int, max_degree: int) -> np.ndarray:
 
 def harmonic_dimension(degree: int, *, dim: int) -> int:
     """Dimension of the degree-l spherical harmonics on ``S^{dim-1}``."""
-    return int(comb(dim + degree - 1, degree, exact=True) - comb(dim + degree - 3, degree - 2,
-                                                                  exact=True))
+    return int(comb(dim + degree - 1, degree, exact=True)
+               - comb(dim + degree - 3, degree - 2, exact=True))
 
 
 @dataclass(frozen=True)
 class SectorSpectrum:
-    """Population eigenpairs of k1, sector by sector (keys of the dicts are the degrees ``l``).
+    """Population eigenpairs of k1 per sector (dict keys: the degrees ``l``).
 
     Attributes
     ----------
-    activation, method : str
-    d : int
-    c, theta : float
-    kappa, kappa_weights : ndarray of shape (n_kappa,)
-    r, r_weights : ndarray of shape (n_r,)
-    eigenvalues : dict of ndarray of shape (n_eigs,)
-        Descending.
-    parity : dict of ndarray of shape (n_eigs,)
-        ``+1`` (even in kappa) or ``-1`` (odd).
-    multiplicity : dict of int
-        ``N(d-1, l)``, the multiplicity of every eigenvalue of sector ``l``.
-    eigenfunctions : dict of ndarray of shape (n_eigs, n_kappa, n_r)
-        ``g(kappa_i, r_j)``, normalised ``E[g^2] = 1`` (quadrature).
-    trace : float
-        ``E[k1(x, x)] = sum over all sectors of multiplicity x eigenvalue``.
-    options : dict
-        Node counts, reused by :func:`evaluate_sector_eigenfunction`.
+    kappa, kappa_weights : ndarray of shape (n_kappa,);  r, r_weights : ndarray of shape (n_r,)
+    eigenvalues : dict of ndarray of shape (n_eigs,), descending
+    parity : dict of ndarray of shape (n_eigs,), ``+1`` even in kappa, ``-1`` odd
+    multiplicity : dict of int, ``N(d-1, l)`` for every eigenvalue of sector ``l``
+    eigenfunctions : dict of ndarray of shape (n_eigs, n_kappa, n_r), ``g(kappa_i, r_j)``,
+        ``E[g^2] = 1``
+    trace : float, ``E[k1(x, x)]`` (= sum over all sectors of multiplicity x eigenvalue)
+    options : dict, node counts and activation (for :func:`evaluate_sector_eigenfunction`)
     """
 
     activation: str
@@ -138,24 +127,15 @@ class SectorSpectrum:
 
     def tail_trace(self) -> float:
         """Trace not carried by the listed eigenpairs (``trace - sum mult x lambda``)."""
-        listed = sum(self.multiplicity[l] * self.eigenvalues[l].sum() for l in self.eigenvalues)
+        listed = sum(self.multiplicity[k] * self.eigenvalues[k].sum() for k in self.eigenvalues)
         return float(self.trace - listed)
 
 
 @dataclass(frozen=True)
 class TargetPower:
-    """Target power per sector eigenfunction (summed over the multiplicity).
-
-    Attributes
-    ----------
-    total : float
-        ``E[y^2]``.
-    power : dict of ndarray of shape (n_eigs,)
-        ``<y, eigenspace>^2`` for each listed eigenvalue of each sector.
-    sector_total : dict of float
-        ``E[h_l^2]``: target power in the degree-l sector (grid quadrature).
-    residual : float
-        ``total - sum of power``: target power outside the listed eigenspaces.
+    """Target power: ``total = E[y^2]``; ``power[l]`` (n_eigs,) the squared norm of the projection
+    on each listed eigenspace (summed over the multiplicity); ``sector_total[l] = E[h_l^2]`` (all
+    of sector l, on the grid); ``residual = total - sum(power)`` (outside the listed eigenspaces).
     """
 
     total: float
@@ -175,20 +155,7 @@ def _kernel_rows(model: dict, kappa, r, block_size: int = 64) -> np.ndarray:
     act, d, c, theta = model["act"], model["d"], model["c"], model["theta"]
     gk, gr = (a.ravel() for a in np.meshgrid(model["kappa"], model["r_rule"][0], indexing="ij"))
     legendre, t_rule = model["legendre"], model["t_rule"]
-    if model["method"] == "pair":
-        q_grid = (c / d) * (gk**2 + gr**2) + theta * gk**2
-        q_rows = (c / d) * (kappa**2 + r**2) + theta * kappa**2
-        out = []
-        for s in range(0, kappa.size, block_size):
-            sl = slice(s, s + block_size)
-            a = (c / d + theta) * np.outer(kappa[sl], gk)
-            b = (c / d) * np.outer(r[sl], gr)
-            k = pair_kernel(q_rows[sl, None, None], q_grid[None, :, None],
-                            a[..., None] + b[..., None] * t_rule[0], activation=act)
-            out.append(k @ (t_rule[1] * legendre).T)  # (rows, grid, L+1)
-        return np.moveaxis(np.concatenate(out), -1, 0)
-    g, wg = model["g_rule"]
-    rho, wrho = model["rho_rule"]
+    (g, wg), (rho, wrho) = model["g_rule"], model["rho_rule"]
 
     def features(kap, rr):  # B_l(a; g, rho): (L+1, n, n_g * n_rho)
         alpha = math.sqrt(theta + c / d) * kap[:, None, None] * g[None, :, None]
@@ -197,8 +164,21 @@ def _kernel_rows(model: dict, kappa, r, block_size: int = 64) -> np.ndarray:
                 for s in range(0, kap.size, 8)]
         return np.moveaxis(np.concatenate(rows), -1, 0).reshape(legendre.shape[0], kap.size, -1)
 
-    w_omega = np.outer(wg, wrho).ravel()
-    return features(kappa, r) @ (w_omega[:, None] * features(gk, gr).transpose(0, 2, 1))
+    if model["method"] == "features":
+        grid = np.outer(wg, wrho).ravel()[:, None] * features(gk, gr).transpose(0, 2, 1)
+    q_grid = (c / d) * (gk**2 + gr**2) + theta * gk**2
+    out = []
+    for s in range(0, kappa.size, block_size):
+        kap, rr = kappa[s:s + block_size], r[s:s + block_size]
+        if model["method"] == "features":
+            out.append(features(kap, rr) @ grid)
+            continue
+        p = ((c / d + theta) * np.outer(kap, gk))[..., None] + (
+            (c / d) * np.outer(rr, gr))[..., None] * t_rule[0]
+        q = (c / d) * (kap**2 + rr**2) + theta * kap**2
+        k = pair_kernel(q[:, None, None], q_grid[None, :, None], p, activation=act)
+        out.append(np.moveaxis(k @ (t_rule[1] * legendre).T, -1, 0))  # (L+1, rows, grid)
+    return np.concatenate(out, axis=1)
 
 
 def _model(activation, d, c, theta, max_degree, method, nodes) -> dict:
@@ -254,7 +234,7 @@ def sector_spectrum(*, activation, d: int, c: float = 1.0, theta: float = 0.0,
         Eigenvalues clipped below at 0 (round-off), descending per sector.
     """
     sectors = tuple(sectors)
-    if not sectors or any(int(l) != l or l < 0 for l in sectors):
+    if not sectors or any(int(k) != k or k < 0 for k in sectors):
         raise ValueError(f"sectors={sectors!r}: expected non-negative integer degrees")
     model = _model(activation, d, c, theta, max(sectors), method, (n_kappa, n_r, n_t, n_g, n_rho))
     r, wr = model["r_rule"]
@@ -265,31 +245,31 @@ def sector_spectrum(*, activation, d: int, c: float = 1.0, theta: float = 0.0,
     sqw = np.sqrt(np.outer(wk[half:], wr).ravel())
     n_keep = min(int(n_eigs), n_kappa * n_r)
     values, parities, functions, mult = {}, {}, {}, {}
-    for l in sectors:
+    for deg in sectors:
         found = []
         for sign in (1, -1):
-            mat = (pos[l] + sign * neg[l]).reshape(half * n_r, half * n_r)
+            mat = (pos[deg] + sign * neg[deg]).reshape(half * n_r, half * n_r)
             mat = sqw[:, None] * mat * sqw[None, :]
             k = min(n_keep, half * n_r)
             lam, vec = eigh(0.5 * (mat + mat.T), subset_by_index=[half * n_r - k, half * n_r - 1])
             g = (vec / (math.sqrt(2.0) * sqw[:, None])).T.reshape(k, half, n_r)
             found += [(lam[i], sign, np.concatenate([sign * g[i, ::-1], g[i]])) for i in range(k)]
         found.sort(key=lambda item: -item[0])
-        values[l] = np.maximum(np.array([f[0] for f in found[:n_keep]]), 0.0)
-        parities[l] = np.array([f[1] for f in found[:n_keep]])
-        functions[l] = np.stack([f[2] for f in found[:n_keep]])
-        mult[l] = harmonic_dimension(l, dim=d - 1)
+        values[deg] = np.maximum(np.array([f[0] for f in found[:n_keep]]), 0.0)
+        parities[deg] = np.array([f[1] for f in found[:n_keep]])
+        functions[deg] = np.stack([f[2] for f in found[:n_keep]])
+        mult[deg] = harmonic_dimension(deg, dim=d - 1)
     gk = model["kappa"][:, None]
     q = (c / d) * (gk**2 + r[None, :] ** 2) + theta * gk**2
     trace = float(np.sum(np.outer(wk, wr) * pair_kernel(q, q, q, activation=model["act"])))
     return SectorSpectrum(
         model["act"].name, model["method"], int(d), float(c), float(theta), model["kappa"], wk,
         r, wr, values, parities, mult, functions, trace,
-        dict(nodes=(n_kappa, n_r, n_t, n_g, n_rho), max_degree=max(sectors)))
+        dict(nodes=(n_kappa, n_r, n_t, n_g, n_rho), max_degree=max(sectors), act=model["act"]))
 
 
 def _result_model(result: SectorSpectrum) -> dict:
-    return _model(result.activation, result.d, result.c, result.theta,
+    return _model(result.options["act"], result.d, result.c, result.theta,
                   result.options["max_degree"], result.method, result.options["nodes"])
 
 
@@ -314,7 +294,7 @@ def evaluate_sector_eigenfunction(result: SectorSpectrum, *, sector: int, index,
         raise ValueError(f"sector={sector!r}: not computed; have {sorted(result.eigenvalues)}")
     idx = np.atleast_1d(np.asarray(index, dtype=int))
     lam = result.eigenvalues[sector][idx]
-    if np.any(lam <= 0):
+    if np.any(lam <= 1e-12 * result.eigenvalues[sector][0]):  # numerically zero
         raise ValueError(f"index={index!r}: Nystrom needs positive eigenvalues, got {lam}")
     kappa, r = (np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (kappa, r))
     rows = _kernel_rows(_result_model(result), kappa, r)[sector]  # (n, grid)
@@ -327,7 +307,7 @@ def target_sector_power(*, result: SectorSpectrum, teacher, gamma: float,
                         center: bool = False) -> TargetPower:
     """Power of ``y = s*(gamma kappa + sqrt(1 - gamma^2) <e, x>)`` on the sector eigenspaces.
 
-    ``e`` is a unit vector orthogonal to ``u``, so ``<e, x> = r t`` with ``t = <e, v>``. The degree-l
+    ``e`` is a unit vector orthogonal to ``u``, ``<e, x> = r t`` with ``t = <e, v>``. The degree-l
     part of ``y`` in ``v`` lies along the unit zonal harmonic ``Z_l(v) = sqrt(N_l) P_l(t)``:
     ``y = sum_l h_l(kappa, r) Z_l(v)``, ``h_l = sqrt(N_l) E_t[y P_l(t)]``. Its squared projection
     on the eigenspace ``{g_k(kappa, r) Y : Y degree l}`` is ``E[h_l g_k]^2`` (one function of the
@@ -356,9 +336,9 @@ def target_sector_power(*, result: SectorSpectrum, teacher, gamma: float,
     h = _zonal(lambda z: act.numpy(z) - mean, gamma * result.kappa[:, None],
                math.sqrt(1.0 - gamma**2) * result.r[None, :], model["t_rule"], model["legendre"])
     power, sector_total = {}, {}
-    for l in result.eigenvalues:
-        h_l = math.sqrt(result.multiplicity[l]) * h[..., l]
-        power[l] = result.overlaps(l, lambda k, r, h_l=h_l: h_l) ** 2
-        sector_total[l] = float(np.sum(result.weights * h_l**2))
+    for deg in result.eigenvalues:
+        h_l = math.sqrt(result.multiplicity[deg]) * h[..., deg]
+        power[deg] = result.overlaps(deg, lambda k, r, h_l=h_l: h_l) ** 2
+        sector_total[deg] = float(np.sum(result.weights * h_l**2))
     listed = sum(float(p.sum()) for p in power.values())
     return TargetPower(float(total), power, sector_total, float(total - listed))

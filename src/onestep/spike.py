@@ -6,15 +6,21 @@ With ``S = W1^T W1 / N`` (second moment across neurons, not the covariance) and 
     c_hat     = d (tr S - h^T S h) / (d - 1)
     gamma_hat = |<h_hat, beta>|
 
-computed from ``p = W1 h_hat`` and ``|W1|_F`` without forming S. Spectra use the Gram matrix of
-the smaller side and ``scipy.linalg.eigh(subset_by_index=...)``: at N = 3200, d = 1600 this takes
-0.4 s against 1.9 s for a thin ``scipy.linalg.svd`` and 0.4 s for ARPACK ``svds`` (which is
-iterative and seed dependent); the top singular values it returns agree with the SVD to ~1e-15.
+computed from ``p = W1 h_hat`` and ``|W1|_F`` without forming S. Spectra come from the Gram
+matrix of the smaller side (0.2 s to form at N = 3200, d = 1600) and ARPACK ``eigsh`` with ncv = 40
+(0.25-0.6 s). Measured alternatives on that matrix (2 cores, shared): thin ``scipy.linalg.svd``
+1.9 s, ``svds`` 0.4-3 s (slow when the wanted values sit at the bulk edge), dense
+``eigh(subset_by_index)`` 0.4-9 s (tridiagonalisation, sensitive to CPU contention).
 
-Finite-size notes (measured in ``tests/test_spike.py``): THEORY.md's theta and c are population
-values. At finite size ``theta_hat`` fluctuates with the empirical ``mean(N a_i^2)`` (relative
-s.d. sqrt(2/N) for Gaussian a) and with ``|h|^2``; :func:`plugin_spike` gives the prediction
-conditional on those, which the simulation matches to O(1/d).
+Differences from THEORY.md section 2 (measured in ``tests/test_spike.py``):
+
+* theta, c are population values; per draw ``theta_hat / theta - 1`` has s.d. ~1.6/sqrt(d) at
+  phi = psi = 2 (``mean(N a_i^2)``: sqrt(2/N); ``|h|^2``: ~1.24/sqrt(d)), e.g. 5.6% at d = 800.
+  :func:`plugin_spike` conditions on both and matches the simulation to O(1/d) (< 0.5% at 800).
+* THEORY.md drops the residual mean. With ``second_layer='constant'`` and ``mu_0(s) != 0``
+  (ReLU) it is O(1) even with centred labels; with uncentred labels and ``mu*_0 != 0`` the
+  Stein rescaling of section 2 is real but ``theory.predict_spike`` omits it. Both are in
+  :func:`plugin_spike`; e.g. ReLU student, constant a, eta_t = 1: c = 0.796, not 1.049.
 """
 
 from __future__ import annotations
@@ -23,9 +29,14 @@ import math
 
 import numpy as np
 import scipy.linalg as sl
+import scipy.sparse.linalg as ssl
 import scipy.stats as st
 
+from .theory import hermite_summary, predict_spike
+
 __all__ = ["estimate_spike", "projection_along", "top_singular", "plugin_spike"]
+
+_DENSE_MAX = 400  # Gram size above which ARPACK beats dense eigh (see module docstring)
 
 
 def _unit(v, key):
@@ -50,17 +61,29 @@ def projection_along(W1, h_hat) -> np.ndarray:
 def top_singular(M, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Top ``k`` singular values of M (m, d), descending, and the top right singular vector (d,).
 
-    Exact (dense LAPACK ``eigh`` on the Gram matrix of the smaller side), float64, deterministic.
+    Eigenvalues of the Gram matrix of the smaller side: dense LAPACK ``eigh`` up to size
+    ``_DENSE_MAX``, else ARPACK ``eigsh`` (fixed start vector, so deterministic; falls back to
+    ``eigh`` if it does not converge). float64; values agree with ``scipy.linalg.svd`` to ~1e-14.
     """
     M = np.asarray(M, dtype=float)
     m, d = M.shape
-    k = min(int(k), m, d)
-    if k < 1:
-        raise ValueError(f"n_singular={k!r}: expected >= 1")
     small = min(m, d)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"n_singular={k!r}: expected an integer >= 1")
+    k = min(int(k), small)
     gram = M.T @ M if d <= m else M @ M.T
-    values, vectors = sl.eigh(gram, subset_by_index=[small - k, small - 1])
-    values, vectors = np.sqrt(np.clip(values[::-1], 0.0, None)), vectors[:, ::-1]
+    values = None
+    if small > _DENSE_MAX and k < small - 1:
+        v0 = np.random.default_rng(0).standard_normal(small)
+        try:
+            values, vectors = ssl.eigsh(gram, k=k, which="LA", v0=v0,
+                                        ncv=min(small, max(2 * k + 1, 40)))
+        except ssl.ArpackNoConvergence:
+            values = None
+    if values is None:
+        values, vectors = sl.eigh(gram, subset_by_index=[small - k, small - 1])
+    order = np.argsort(values)[::-1]
+    values, vectors = np.sqrt(np.clip(values[order], 0.0, None)), vectors[:, order]
     top = vectors[:, 0] if d <= m else M.T @ vectors[:, 0]
     norm = np.linalg.norm(top)
     return values, (top / norm if norm > 0 else top)
@@ -100,7 +123,8 @@ def estimate_spike(W1, h_hat, *, beta, W0=None, n_singular: int = 3) -> dict:
     b = _unit(beta, "beta")
     if h.shape[0] != d or b.shape[0] != d:
         raise ValueError(f"h_hat/beta: lengths {h.shape[0]}, {b.shape[0]} do not match d = {d}")
-    if isinstance(n_singular, bool) or not isinstance(n_singular, int) or n_singular < 1:
+    if isinstance(n_singular, bool) or not isinstance(n_singular, (int, np.integer)) \
+            or n_singular < 1:
         raise ValueError(f"n_singular={n_singular!r}: expected an integer >= 1")
 
     p = W1 @ h
@@ -133,14 +157,47 @@ def estimate_spike(W1, h_hat, *, beta, W0=None, n_singular: int = 3) -> dict:
     return out
 
 
-def plugin_spike(*, a, h_norm, mu1, s_hat, label_moment, eta_t, psi) -> dict:
-    """Spike parameters conditional on the drawn ``a`` and ``|h|`` (finite-size reference).
+def plugin_spike(*, a, h_norm, student: str, teacher: str, eta_t: float, psi: float,
+                 tau: float = 0.0, center_labels: bool = True) -> dict:
+    """Spike parameters conditional on the drawn ``a`` and ``|h|``, residual mean included.
 
-    ``theta = eta_t^2 mu1^2 mean(N a^2) |h|^2``, ``c = 1 + eta_t^2 mean(N a^2) label_moment
-    s_hat / psi``. Valid when ``mean(f) ~ 0`` (second layer with mean ~ 0, or ``mu_0(s) = 0``).
+    THEORY.md's theta and c with two finite-size/residual effects put back (u = sqrt(N) a):
+
+    * draw fluctuations: ``mean(u^2)`` and the empirical ``|h|`` replace 1 and E|h|;
+    * the residual mean ``r = mean(y_used) - m``, ``m = mean(u) mu_0(s)`` (the mean of f at
+      init): Stein's lemma gives a row rescaling ``w_i -> (1 + eta_t u_i r mu_2(s)) w_i``
+      (``mu_2 = E[s'']``), the bulk sees ``E[(y - m)^2]`` and the common part of the update
+      points along ``h - m mean(x)``, whose component orthogonal to h_hat is a second spike
+      that ``c_hat`` counts as bulk.
+
+    For Gaussian/Rademacher a, ``m = O(N^{-1/2})`` and only the first effect matters; for
+    ``second_layer='constant'`` with ReLU, ``m = 1/sqrt(2 pi)`` and c drops from 1.049 to
+    0.796 at eta_t = 1, psi = 2 (tanh teacher). Leading order in 1/d; float64.
+
+    Returns
+    -------
+    dict
+        ``theta``, ``c`` (what ``c_hat`` estimates), ``second_spike``, ``residual_mean``,
+        ``mean_u2``.
     """
-    u2 = float(np.mean(np.square(a))) * len(a)
+    pred = predict_spike(student=student, teacher=teacher, eta_t=eta_t, psi=psi, tau=tau,
+                         center_labels=center_labels)
+    hs = hermite_summary(student, max_degree=2, key="student")
+    u = np.asarray(a, dtype=float) * math.sqrt(len(a))
+    u2, ubar = float(np.mean(u**2)), float(np.mean(u))
+    m = ubar * hs["mu0"]
+    label_mean = 0.0 if center_labels else pred.teacher_mu0
+    r = label_mean - m
+    shrink = 1.0 + 2.0 * eta_t * ubar * r * hs["mu2"] + eta_t**2 * u2 * (r * hs["mu2"]) ** 2
+    bulk = eta_t**2 * u2 * (pred.label_second_moment - 2 * m * label_mean + m**2) * pred.s_hat / psi
+    # |mean(x)|^2 ~ 1/psi and <mean(x), h> ~ mean(y_used)/psi
+    along = h_norm - m * label_mean / (psi * h_norm)
+    total = h_norm**2 - 2 * m * label_mean / psi + m**2 / psi
+    spike = eta_t**2 * pred.mu1**2 * u2
     return {
-        "theta": eta_t**2 * mu1**2 * u2 * h_norm**2,
-        "c": 1.0 + eta_t**2 * u2 * label_moment * s_hat / psi,
+        "theta": spike * along**2,
+        "c": shrink + bulk + spike * (total - along**2),
+        "second_spike": spike * (total - along**2),
+        "residual_mean": r,
+        "mean_u2": u2,
     }

@@ -1,0 +1,102 @@
+# Stage: learning curves on fresh data (issue 4). Alpha is not a wildcard: one job per network
+# and seed draws a nested design and reuses one Gram matrix for every alpha.
+
+
+rule learning_curve:
+    input:
+        sim=f"results/sim/{POINT}/seed~{{seed}}.npz",
+        spike=f"results/spike/{POINT}/seed~{{seed}}.parquet",
+    output:
+        f"results/learning/{POINT}/seed~{{seed}}.parquet",
+    params:
+        model=model_params,
+        learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "n_test", "spiked_beta"),
+    log:
+        f"logs/learning_curve/{POINT}/seed~{{seed}}.log",
+    benchmark:
+        f"benchmarks/learning_curve/{POINT}/seed~{{seed}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        ENV
+    script:
+        "../scripts/learning_curve.py"
+
+
+rule aggregate_learning:
+    input:
+        point_paths("results/learning/{point}/seed~{seed}.parquet", learning_rows(config), SEEDS),
+    output:
+        "results/tables/learning_curves.parquet",
+    log:
+        "logs/aggregate_learning.log",
+    benchmark:
+        "benchmarks/aggregate_learning.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        ENV
+    script:
+        "../scripts/aggregate_rows.py"
+
+
+rule learning_theory:
+    input:
+        theory=f"results/theory/{POINT}.json",
+    output:
+        f"results/learning_theory/{POINT}.parquet",
+    params:
+        model=model_params,
+        learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "theory_grid"),
+        quadrature=config["kernels"]["quadrature"],
+    log:
+        f"logs/learning_theory/{POINT}.log",
+    benchmark:
+        f"benchmarks/learning_theory/{POINT}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        ENV
+    script:
+        "../scripts/learning_theory.py"
+
+
+rule aggregate_learning_theory:
+    input:
+        point_paths("results/learning_theory/{point}.parquet", learning_rows(config)),
+    output:
+        "results/tables/learning_theory.parquet",
+    log:
+        "logs/aggregate_learning_theory.log",
+    benchmark:
+        "benchmarks/aggregate_learning_theory.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        ENV
+    script:
+        "../scripts/aggregate_rows.py"
+
+
+rule plot_learning_curves:
+    input:
+        simulation="results/tables/learning_curves.parquet",
+        theory="results/tables/learning_theory.parquet",
+    output:
+        report(
+            "figures/learning_curves.png",
+            caption="../report/learning_curves.rst",
+            category="3. Learning curves",
+        ),
+    log:
+        "logs/plot/learning_curves.log",
+    benchmark:
+        "benchmarks/plot/learning_curves.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/plot_learning_curves.py"
