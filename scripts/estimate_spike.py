@@ -4,13 +4,21 @@ import pandas as pd
 
 from onestep.io import load_npz, save_npz, write_table
 from onestep.jobs import start_job
-from onestep.spike import estimate_spike, projection_along
+from onestep.spike import estimate_spike, plugin_spike, projection_along
 
 log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
 arrays, meta = load_npz(snakemake.input.sim)
 estimates = estimate_spike(arrays["W1"], arrays["h_hat"], beta=arrays["beta"], W0=arrays["W0"])
-log.info("%s", estimates)
-row = {**meta["point"], **estimates, "git_commit": meta["git_commit"]}
+point = meta["point"]
+# Theory conditional on this draw (drawn a, measured |h|, residual mean): a sharp reference.
+plugin = plugin_spike(
+    a=arrays["a"], h_norm=float(arrays["scalars"][2]), student=point["student"],
+    teacher=point["teacher"], eta_t=point["eta_t"], psi=point["psi"], tau=point["tau"],
+    center_labels=point["center_labels"],
+)
+log.info("%s\nplug-in %s", estimates, plugin)
+row = {**point, **estimates, **{f"plugin_{k}": v for k, v in plugin.items()},
+       "git_commit": meta["git_commit"]}
 write_table(pd.DataFrame([row]), snakemake.output.row)
 save_npz(
     snakemake.output.projection,

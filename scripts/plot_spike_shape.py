@@ -23,12 +23,13 @@ for ax, path in zip(axes[0], paths, strict=True):
     ax.hist(proj, bins=min(60, max(10, proj.size // 25)), density=True, color="0.75", edgecolor="0.55", label="simulation")
     ax.plot(grid, gaussian_density(grid, var=bulk + theta), "C0-", lw=2,
             label=r"spiked Gaussian $N(0, c/d+\theta)$")
-    spike = np.sqrt(theta)
+    # Law-specific shapes use the prediction conditional on the draw (residual mean included).
+    spike, bulk_draw = np.sqrt(row["plugin_theta"]), row["plugin_c"] / point["d"]
     if point["second_layer"] == "rademacher":
-        law = 0.5 * (gaussian_density(grid, mean=spike, var=bulk)
-                     + gaussian_density(grid, mean=-spike, var=bulk))
+        law = 0.5 * (gaussian_density(grid, mean=spike, var=bulk_draw)
+                     + gaussian_density(grid, mean=-spike, var=bulk_draw))
     elif point["second_layer"] == "constant":
-        law = gaussian_density(grid, mean=spike, var=bulk)
+        law = gaussian_density(grid, mean=spike, var=bulk_draw)
     else:
         law = None
     if law is not None:

@@ -43,6 +43,9 @@ def check_config(config: dict) -> None:
     for stage in ("kernels", "learning"):
         for i, name in enumerate(config[stage]["students"]):
             get_activation(name, key=f"{stage}.students[{i}]")
+    spectrum_step = config["kernels"]["spectrum_eta_t"]
+    _require(spectrum_step in config["kernels"]["eta_t"], "kernels.spectrum_eta_t", spectrum_step,
+             f"must be one of kernels.eta_t={config['kernels']['eta_t']}")
     kernel_seed = config["kernels"]["seed"]
     _require(kernel_seed in config["seeds"], "kernels.seed", kernel_seed,
              f"must be one of seeds={config['seeds']}")

@@ -1,39 +1,40 @@
 """Gaussian-weight kernels k(x, x') = E_{w ~ N(0, Sigma)}[s(<w,x>) s(<w,x'>)] (THEORY.md 3).
 
 ``Sigma = (c/d) I + theta u u^T``; ``c = 1, theta = 0`` is the isotropic ``k0``. float64 throughout.
+Accuracies below are relative to sqrt(k(x,x) k(x',x')), measured against the erf/relu closed forms.
 
 Pair level: ``pair_kernel(q, q', p) = E[s(U) s(V)]``, (U, V) centred Gaussian, by
 
 - ``closed``: arc-cosine (relu) and arcsine (erf) closed forms;
 - ``quadrature``: 2-D Gauss-Legendre against the normal density on [-10, 10], each axis cut where
-  s's argument crosses a kink (0 for smooth s: the "soft kink" of tanh/erf). With the default
-  48 nodes per piece: < 1e-14 relative for q <= 4, ~1e-8 at q = 50 (64 nodes: ~2e-11), relu
-  ~1e-10 at |rho| ~ 0.999; rho = +-1 pairs (the diagonal) use a 1-D rule, ~1e-14.
-  *Not* the tensor Gauss-Hermite rule: it is exact to ~1e-10 only for q ~ 1; at q = 25, 64
-  nodes/axis give 3e-3 for erf (tanh(sqrt(q) z) has poles pi / (2 sqrt q) from the real axis),
-  and along a spike q ~ c + theta kappa^2 reaches 20-50. It is also algebraic at the relu kink.
+  s's argument crosses a kink (0 for smooth s, the "soft kink" of tanh/erf), nodes crowded
+  quadratically towards the cut. 48 nodes per piece: <= 1e-10 for q <= 60 (7e-9 at q = 250),
+  relu <= 5e-11; 64 nodes: <= 1e-11 up to q = 250. Pairs with |rho| = 1 use a 1-D rule.
+  Not a tensor Gauss-Hermite rule: exact to ~1e-10 only for q ~ 1, it gives 3e-3 for erf at
+  q = 25 with 64 nodes/axis (tanh(sqrt(q) z) has poles pi / (2 sqrt q) off the real axis), while
+  along a spike q ~ c + theta kappa^2 reaches 20-50; and it is algebraic at the relu kink.
 - ``mehler``: ``sum_{k < K} rho^k mu_k(sqrt q) mu_k(sqrt q') / k!``, ``rho = p / sqrt(q q')``,
-  mu_k once per distinct scale. The tail is <= |rho|^K sqrt(k(x,x) k(x',x')): fast for
-  |rho| <= 1/2 (K = 60: ~1e-14), slow as |rho| -> 1 (K = 120 at rho = 1: ~7e-5 relu, ~1e-3
-  tanh/erf at q ~ 50), and along the spike rho -> 1 when theta kappa kappa' >> c. A cross-check.
+  mu_k once per distinct scale. The tail is <= |rho|^K: fast for |rho| <= 1/2 (60 terms: ~1e-14)
+  but slow as |rho| -> 1: at rho = 1 the relu tail decays only like K^{-3/2} (3e-5 at K = 120),
+  tanh/erf at q ~ 50 reach only ~1e-3; and along the spike rho -> 1 once theta kappa kappa' >> c.
+  A cross-check, not the production path.
 
-Gram level (:func:`gaussian_kernel_gram`), default ``series`` for smooth s without a closed form
-(not in THEORY.md): write ``<w,x> = sqrt(c/d) <g, x_perp> + sqrt(c/d + theta) xi <u,x>``
-(g ~ N(0, I), xi ~ N(0, 1), x_perp = x - <u,x> u) and apply Mehler's formula conditionally on
-xi in the *bulk* correlation rho0 = <x_perp, x'_perp> / (|x_perp| |x'_perp|), ~d^{-1/2} for
-generic inputs::
+Gram level (:func:`gaussian_kernel_gram`): ``series``, the default without a closed form (not in
+THEORY.md). Write ``<w,x> = sqrt(c/d) <g, x_perp> + sqrt(c/d + theta) xi <u,x>`` (g ~ N(0, I),
+xi ~ N(0, 1), ``x_perp = x - <u,x> u``) and apply Mehler's formula conditionally on xi in the
+*bulk* correlation rho0 = <x_perp, x'_perp> / (|x_perp| |x'_perp|), ~d^{-1/2} for generic inputs::
 
     k(x, x') = sum_k rho0^k E_xi[M_k(x, xi) M_k(x', xi)] / k!,
     M_k(x, xi) = E_G[s(sqrt(c/d + theta) <u,x> xi + sqrt(c/d) |x_perp| G) He_k(G)].
 
-For each k the xi average is one BLAS product; K is set per block from max |rho0| for a 1e-12
-relative tail (Cauchy-Schwarz bound above); pairs with |rho0| > 1/2 (diagonal, near-duplicates)
-go to the quadrature. M_k uses a composite Gauss-Legendre rule in G (~1e-12 for
-sqrt(c/d)|x_perp| <= 3); xi uses panels graded geometrically towards 0, where every row's
-argument turns over. Measured: erf vs closed form <= 3e-13 (theta <= 5), tanh vs 64-node
-quadrature ~1e-14; tanh 2000 x 2000 at d = 200, theta = 2 in ~2 s on 2 cores. For kinked s
-(relu: ~2e-5) the G rule is algebraic: use the closed form. Negative theta >= -c/d (a PSD Sigma,
-e.g. a noisy estimate of theta = 0) is accepted.
+For each k the xi average is one BLAS product. K is set per block from max |rho0| for a 1e-12
+tail; pairs with |rho0| > 1/2 (the diagonal, near-duplicates) go to the quadrature. M_k uses a
+composite Gauss-Legendre rule in G (1e-12 for sqrt(c/d)|x_perp| <= 3, 1e-11 at 4; Gauss-Hermite
+needs > 250 nodes for 1e-8 at 2); xi uses panels halving towards 0, where every row turns over.
+Measured: erf vs closed form <= 1e-13 (theta <= 30, d >= 20), tanh and polynomial s vs quadrature
+~1e-14; tanh 2000 x 2000 at d = 200, theta = 2: 0.9 s on 2 idle cores (2-3.5 s when shared).
+Kinked s (relu, ~2e-5) should use the closed form. theta in [-c/d, 0) (Sigma still PSD, e.g. a
+noisy estimate of theta = 0) is accepted everywhere.
 """
 
 from __future__ import annotations
@@ -92,15 +93,28 @@ def _leggauss(n_nodes: int):
     return np.polynomial.legendre.leggauss(n_nodes)
 
 
-def _legendre_pieces(splits, n_nodes: int):
-    """Rule for E[f(G)] on [-TAIL, TAIL] cut at sorted ``splits`` (..., s): (..., (s+1) n)."""
+def _legendre_pieces(splits, n_nodes: int, *, cluster: bool = False):
+    """Rule for E[f(G)] on [-TAIL, TAIL] cut at sorted ``splits`` (..., s): (..., (s+1) n).
+
+    ``cluster``: nodes crowd quadratically towards the cuts, where s turns over on a scale
+    1/sqrt(q) (64 nodes: erf ~1e-11 at q = 250 instead of 2e-8 unclustered).
+    """
     base_x, base_w = _leggauss(n_nodes)
+    t, dt = 0.5 * (base_x + 1.0), 0.5 * base_w
     splits = np.clip(splits, -_TAIL, _TAIL)
     ends = np.full(splits.shape[:-1] + (1,), _TAIL)
     edges = np.concatenate([-ends, splits, ends], axis=-1)
-    lo, half = edges[..., :-1, None], 0.5 * np.diff(edges, axis=-1)[..., None]
-    nodes = lo + half * (base_x + 1.0)
-    weights = half * base_w * np.exp(-0.5 * nodes**2) / math.sqrt(2.0 * math.pi)
+    lo, width = edges[..., :-1, None], np.diff(edges, axis=-1)[..., None]
+    frac, jac = t, np.ones_like(t)
+    if cluster:
+        piece = np.arange(splits.shape[-1] + 1)[:, None]
+        left, right = piece > 0, piece < splits.shape[-1]  # piece ends at a cut
+        frac = np.where(left & right, t * t * (3.0 - 2.0 * t),
+                        np.where(left, t * t, np.where(right, t * (2.0 - t), t)))
+        jac = np.where(left & right, 6.0 * t * (1.0 - t),
+                       np.where(left, 2.0 * t, np.where(right, 2.0 * (1.0 - t), 1.0)))
+    nodes = lo + width * frac
+    weights = width * jac * dt * np.exp(-0.5 * nodes**2) / math.sqrt(2.0 * math.pi)
     return nodes.reshape(splits.shape[:-1] + (-1,)), weights.reshape(splits.shape[:-1] + (-1,))
 
 
@@ -118,18 +132,19 @@ def _quadrature_pair(act: Activation, q, q_prime, p, n_nodes: int):
     if np.any(line):
         a, b = sq[line], sqp[line] * rho[line]
         cuts = np.sort(np.concatenate([_safe_divide(kinks, a), _safe_divide(kinks, b)], axis=1))
-        z, w = _legendre_pieces(cuts, 2 * n_nodes)
+        z, w = _legendre_pieces(cuts, 2 * n_nodes, cluster=True)
         out[line] = np.sum(w * act.numpy(a * z) * act.numpy(b * z), axis=1)
     todo = np.flatnonzero(~line)
     for start in range(0, todo.size, _PAIR_CHUNK):
         idx = todo[start : start + _PAIR_CHUNK]
         a, b, r, cp = sq[idx], sqp[idx], rho[idx], comp[idx]
-        z1, w1 = _legendre_pieces(_safe_divide(kinks, a), n_nodes)
+        z1, w1 = _legendre_pieces(_safe_divide(kinks, a), n_nodes, cluster=True)
         f1 = w1 * act.numpy(a * z1)
         total = np.zeros(idx.size)
         for j in range(z1.shape[1]):
             mean = r * z1[:, j : j + 1]
-            z2, w2 = _legendre_pieces(_safe_divide(kinks / b - mean, cp), n_nodes)
+            cut = _safe_divide(_safe_divide(kinks, b) - mean, cp)
+            z2, w2 = _legendre_pieces(cut, n_nodes, cluster=True)
             total += f1[:, j] * np.sum(w2 * act.numpy(b * (mean + cp * z2)), axis=1)
         out[idx] = total
     return out.reshape(shape)
@@ -175,7 +190,8 @@ def pair_kernel(q, q_prime, p, *, activation, method: str = "auto", n_nodes: int
         ``auto`` uses the closed form for relu (arc-cosine) and erf (arcsine), else quadrature.
         Accuracy of each: see the module docstring.
     n_nodes : int, optional
-        Quadrature: Gauss-Legendre nodes per piece and axis (two pieces per axis and kink).
+        Quadrature: Gauss-Legendre nodes per piece and axis (two pieces per axis for one kink;
+        formerly Gauss-Hermite nodes per axis).
     n_terms : int, optional
         Mehler: terms ``k = 0..n_terms-1`` (1 to 120); the tail is <= |rho|^n_terms relative.
 
@@ -323,8 +339,9 @@ def _xi_rule(act: Activation, spike: float, kappa_max: float):
     if spike * kappa_max == 0:
         return np.zeros(1), np.ones(1)
     # Row z turns over at xi ~ 1 / (spike |kappa_z|): panels halve towards 0 down to that scale.
-    levels = max(1, math.ceil(math.log2(max(_TAIL * spike * kappa_max, 2.0))))
-    edges = _TAIL * 2.0 ** -np.arange(levels, 0, -1)
+    levels = max(3, math.ceil(math.log2(_TAIL * spike * kappa_max)))
+    # ... plus two cuts in the outer panels so that the Gaussian tail is integrated to 1e-16.
+    edges = np.union1d(_TAIL * 2.0 ** -np.arange(levels, 0, -1), [3.75, 7.0])
     xi, w = _legendre_pieces(np.concatenate([-edges[::-1], [0.0], edges]), _XI_NODES)
     if _sign_symmetric(act):
         return xi[xi > 0], 2.0 * w[xi > 0]
@@ -402,7 +419,8 @@ def gaussian_kernel_gram(X, Y=None, *, activation, c=1.0, theta=0.0, direction=N
     c, theta, direction
         As in :func:`spiked_covariance_moments`.
     block_size : int, optional
-        Rows of X per block; the series method holds O(block_size m') floats at a time.
+        Rows of X per block: O(block_size m') floats at a time, plus for ``series`` tables of
+        <= 40 x ~90 floats per row of X and Y (~30 kB per row).
     method : {'auto', 'closed', 'series', 'quadrature', 'mehler'}, optional
         ``auto``: ``closed`` for relu/erf, else ``series`` (conditional Mehler series, ~1e-12
         relative for smooth s; see the module docstring). ``quadrature`` and ``mehler`` apply

@@ -94,7 +94,7 @@ class SectorSpectrum:
     parity : dict of ndarray of shape (n_eigs,), ``+1`` even in kappa, ``-1`` odd
     multiplicity : dict of int, ``N(d-1, l)`` for every eigenvalue of sector ``l``
     eigenfunctions : dict of ndarray of shape (n_eigs, n_kappa, n_r), ``g(kappa_i, r_j)``,
-        ``E[g^2] = 1``
+        ``E[g^2] = 1``, sign arbitrary
     trace : float, ``E[k1(x, x)]`` (= sum over all sectors of multiplicity x eigenvalue)
     options : dict, node counts and activation (for :func:`evaluate_sector_eigenfunction`)
     """
@@ -232,6 +232,14 @@ def sector_spectrum(*, activation, d: int, c: float = 1.0, theta: float = 0.0,
     -------
     SectorSpectrum
         Eigenvalues clipped below at 0 (round-off), descending per sector.
+
+    Notes
+    -----
+    Default grid against finer grids: relu (pair) at d = 8, eigenvalues above ``1e-3 x`` the top
+    within 2e-4 relative (smaller ones ~2%), the linear ones exact; at d = 200 (relu, tanh,
+    theta = 0.3) eigenvalues above ``1e-6 x`` the top within 5e-6. At theta = 3 (tanh) the top is
+    within 1e-4 but the next ones only 0.5-5%: raise ``n_g``, ``n_kappa`` for large spikes.
+    Time at d = 200: ~0.3-0.6 s (one thread).
     """
     sectors = tuple(sectors)
     if not sectors or any(int(k) != k or k < 0 for k in sectors):

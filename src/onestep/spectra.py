@@ -12,34 +12,33 @@ k = 1 Mehler term; it is exact, not leading order.)
 
 ReLU top mode (leading order in theta). The k = 0 term ``sqrt(q q') / (2 pi)`` is rank one with
 eigenvalue ``E[q]/(2 pi) = (c + theta)/(2 pi)`` and eigenfunction ``sqrt(q)``. The k = 2 term
-``p^2 / (4 pi sqrt(q q'))`` shifts it by ``~ tr(Sigma^2) / (4 pi (c + theta)) ~ theta^2 / (4 pi
-(c + theta))``, which does *not* vanish as d grows (THEORY.md's "leading order" is leading order in
-theta, not in 1/d): ~3% at theta = 0.3, ~13% at theta = 1 (c = 1). Use :func:`large_step_spectrum`
-for a prediction that is exact in theta as d -> infinity.
+``p^2 / (4 pi sqrt(q q'))`` adds ``E[p^2] / (4 pi E[q]) = tr(Sigma^2) / (4 pi (c + theta))``,
+``tr(Sigma^2) = c^2/d + 2 c theta/d + theta^2``, to the Rayleigh quotient of ``sqrt(q)``: this does
+*not* vanish as d grows (THEORY.md's "leading order" is leading order in theta, not in 1/d): ~3% at
+theta = 0.3, ~13% at theta = 1 (c = 1). ``eigenvalue_k2`` includes it. Use
+:func:`large_step_spectrum` for a prediction that is exact in theta as d -> infinity.
 
-General activation, large step (derivation; refines THEORY.md's last bullet). With
-``w = sqrt(c/d) z + sqrt(theta) xi u``, ``<w, x> = sqrt(theta + c/d) kappa g + (c/d)^{1/2} <z_perp,
-x_perp>`` with ``g ~ N(0, 1)`` shared by x and x'. The second part is Gaussian with variance
-``c |x_perp|^2 / d ~ c_d := c (d - 1)/d`` and covariance ``(c/d) <x_perp, x'_perp> = O(d^{-1/2})``.
-Expanding in that covariance (Mehler) and writing ``theta_d = theta + c/d``,
-``m_d(t) = E_z s(sqrt(c_d) z + t)``:
+General activation, large step (derivation; refines THEORY.md's last bullet). With ``w = sqrt(c/d)
+z + sqrt(theta) xi u``: ``<w, x> = sqrt(theta_d) kappa g + sqrt(c/d) <z_perp, x_perp>``,
+``theta_d = theta + c/d``, ``g ~ N(0,1)`` shared by x and x'. The second part is Gaussian with
+variance ``c |x_perp|^2/d ~ c_d = c (d-1)/d`` and covariance ``(c/d) <x_perp, x'_perp> =
+O(d^{-1/2})``. Expanding in that covariance (Mehler), with ``m_d(t) = E_z s(sqrt(c_d) z + t)`` and
+``M_j(kappa, kappa') = E_g[m_d^(j)(sqrt(theta_d) g kappa) m_d^(j)(sqrt(theta_d) g kappa')]``:
 
-    k1 = E_g[m_d(sqrt(theta_d) g kappa) m_d(sqrt(theta_d) g kappa')]
-         + (c/d) <x_perp, x'_perp> E_g[m_d'(sqrt(theta_d) g kappa) m_d'(sqrt(theta_d) g kappa')] + ...
+    k1 ~ M_0(kappa, kappa') + (c/d) <x_perp, x'_perp> M_1(kappa, kappa') + ...
 
-- The first operator acts on functions of kappa; expanding ``m_d(sqrt(theta_d) kappa g)`` in
-  ``He_k(g)`` gives the conditional Hermite coefficients ``beta_k(kappa) = E_g[m_d(sqrt(theta_d)
-  kappa g) He_k(g)]`` and the kernel ``sum_k beta_k(kappa) beta_k(kappa') / k!`` (odd k: odd in
-  kappa). Its top even eigenvalue is the top mode; its top odd eigenvalue is the boosted "linear"
-  mode (eigenfunction close to, not equal to, kappa for saturating s). To first order in theta it
-  is ``theta_d m_d'(0)^2`` (the naive ``mu1^2 (c/d + theta)`` of THEORY.md); for tanh/erf
-  ``E_g m_d'(sqrt(theta_d) kappa g) < m_d'(0)`` pulls it below.
-- The second operator, on ``<e, x> h(kappa)``: eigenvalue ``(c/d) x`` top eigenvalue of
-  ``E_g[m_d' m_d']``; even h (near constant) is the orthogonal linear mode, odd h (near kappa)
-  the bilinear mode ``kappa <e, x>``. For ReLU ``m_d' = Phi(t / sqrt(c_d))`` gives exactly c/(4d).
+- ``M_0`` acts on functions of kappa. Expanding ``m_d(sqrt(theta_d) kappa g)`` in ``He_k(g)`` gives
+  the conditional Hermite coefficients ``beta_k(kappa)`` and ``M_0 = sum_k beta_k beta_k' / k!``
+  (odd k: odd in kappa). Top even eigenvalue: the top mode; top odd: the boosted "linear" mode
+  (eigenfunction near, not equal to, kappa for saturating s). To first order in theta it is
+  ``theta_d m_d'(0)^2`` (THEORY.md's naive ``mu1^2 (c/d + theta)``); for tanh/erf
+  ``E_g m_d'(sqrt(theta_d) kappa g) < m_d'(0)`` pulls it well below (~30% at theta = 0.3).
+- ``(c/d) M_1`` acts on ``<e, x> h(kappa)``: even h (near constant) is the orthogonal linear mode,
+  odd h (near kappa) the bilinear mode ``kappa <e, x>``. ReLU: ``m_d' = Phi(t/sqrt(c_d))``, exactly
+  c/(4d).
 
 Corrections are ``O(1/d)`` relative (the ``|x|^2/d`` fluctuation enters at second order); for
-ReLU both linear predictions are exact. Checked against the sector quadrature in tests.
+ReLU both linear predictions are exact. Checked against the sector quadrature in the tests.
 """
 
 from __future__ import annotations
@@ -206,9 +205,10 @@ def relu_linear_eigenvalues(*, c: float, theta: float, d: int) -> tuple[float, f
 
 @dataclass(frozen=True)
 class ReluTopMode:
-    """Leading-order ReLU top mode: ``E[q]/(2 pi)`` and the overlaps of ``sqrt(q)/|sqrt(q)|``."""
+    """ReLU top mode: ``E[q]/(2 pi)``, with the k = 2 Mehler term, overlaps of ``sqrt(q)``."""
 
     eigenvalue: float
+    eigenvalue_k2: float
     overlap_constant: float
     overlap_radial: float
     overlap_he2: float
@@ -235,7 +235,10 @@ def relu_top_mode(*, c: float, theta: float, d: int, n_nodes: int = 64) -> ReluT
     phi = np.sqrt((c / d) * (k2 + r2) + theta * k2) / math.sqrt(c + theta)
     overlaps = [np.sum(w * phi * f) for f in (1.0, (k2 + r2 - d) / math.sqrt(2.0 * d),
                                               (k2 - 1.0) / math.sqrt(2.0))]
-    return ReluTopMode((c + theta) / (2.0 * math.pi), *(float(o) for o in overlaps))
+    trace_sq = c**2 / d + 2.0 * c * theta / d + theta**2
+    return ReluTopMode((c + theta) / (2.0 * math.pi),
+                       (c + theta) / (2.0 * math.pi) + trace_sq / (4.0 * math.pi * (c + theta)),
+                       *(float(o) for o in overlaps))
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,8 @@ class LargeStepSpectrum:
     ----------
     top, overlap_constant, overlap_he2 : float
         Top even eigenvalue of the kappa-operator, its eigenfunction's overlaps with 1 and
-        ``He2(kappa)/sqrt 2`` (sign: constant overlap positive).
+        ``He2(kappa)/sqrt 2`` (sign: constant overlap positive; NaN when there is no even mode,
+        e.g. for odd activations).
     boosted_linear, overlap_kappa : float
         Top odd eigenvalue of the kappa-operator and ``|<eigenfunction, kappa>|``.
     naive_linear : float
@@ -325,10 +329,11 @@ def large_step_spectrum(*, activation, c: float, theta: float, d: int, n_kappa: 
     (top, g_top), (boost, g_boost) = _parity_eigs(m, wk, wg)
     (orth, _), (bilinear, _) = _parity_eigs(m1, wk, wg)
     pos, wpos = kappa[wk.size // 2:], 2.0 * wk[wk.size // 2:]
-    sign = np.sign(np.sum(wpos * g_top))
+    # odd s (tanh, erf): no even modes, the top eigenvector is noise -> overlaps undefined
+    sign = np.sign(np.sum(wpos * g_top)) if top > 1e-12 * boost else np.nan
     slope0 = float(_smoothed(act, c_d, 0.0, n_z)[1])
     return LargeStepSpectrum(
-        float(top), float(abs(np.sum(wpos * g_top))),
+        float(top), float(sign * np.sum(wpos * g_top)),
         float(sign * np.sum(wpos * g_top * (pos**2 - 1.0)) / math.sqrt(2.0)),
         float(boost), float(abs(np.sum(wpos * g_boost * pos))), theta_d * slope0**2,
         float(c / d * orth), float(c / d * bilinear))
