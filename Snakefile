@@ -17,10 +17,12 @@ report: "report/workflow.rst"
 include: "rules/common.smk"
 include: "rules/spike.smk"
 include: "rules/learning.smk"
+include: "rules/check.smk"
 
 
 rule all:
     input:
         SPIKE_FIGURES,
         LEARNING_FIGURES,
+        "results/manifest.json",
     default_target: True

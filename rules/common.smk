@@ -57,3 +57,12 @@ SPIKE_FIGURES = [
     "results/tables/hermite.csv",
 ]
 LEARNING_FIGURES = ["figures/learning_curves.png"]
+FINAL_TABLES = [
+    "results/tables/spike_sweep.parquet",
+    "results/tables/spike_finite_size.parquet",
+    "results/tables/spike_shape.parquet",
+    "results/tables/learning_curves.parquet",
+    "results/tables/learning_theory.parquet",
+    "results/tables/claims.csv",
+]
+FINAL_OUTPUTS = SPIKE_FIGURES + LEARNING_FIGURES + FINAL_TABLES

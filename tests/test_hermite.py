@@ -90,3 +90,11 @@ def test_unknown_activation_names_key(name):
 def test_nonpositive_scale_rejected():
     with pytest.raises(ValueError, match="scale"):
         hermite_coefficients(get_activation("tanh"), 2, scale=0.0)
+
+
+def test_scaled_coefficients_of_a_steep_activation():
+    # E[erf(s G) G] = 2 s / sqrt(pi (1 + 2 s^2)); Gauss-Hermite alone loses digits at large s
+    erf = get_activation("erf")
+    scales = np.array([0.5, 1.0, 5.0, 10.0])
+    exact = 2 * scales / np.sqrt(np.pi * (1 + 2 * scales**2))
+    np.testing.assert_allclose(hermite_coefficients(erf, 1, scale=scales)[:, 1], exact, atol=1e-13)

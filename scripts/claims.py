@@ -1,0 +1,16 @@
+"""Snakemake adapter: measure every claim on the aggregated tables (the claims table)."""
+
+import pandas as pd
+
+from onestep.claims import COLUMNS, learning_claims, spike_claims
+from onestep.io import read_table, write_table
+from onestep.jobs import start_job
+
+log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+tables = {name: read_table(path) for name, path in snakemake.input.items()}
+rows = spike_claims(tables["sweep"], tables["shape"], tables["finite"],
+                    eta_t=snakemake.params.claim_eta_t)
+rows += learning_claims(tables["curves"], tables["curve_theory"])
+claims = pd.DataFrame(rows, columns=COLUMNS)
+log.info("\n%s", claims.drop(columns=["statement", "why_tolerance"]).to_string())
+write_table(claims, snakemake.output[0])
