@@ -8,6 +8,12 @@ rule claims:
         finite="results/tables/spike_finite_size.parquet",
         curves="results/tables/learning_curves.parquet",
         curve_theory="results/tables/learning_theory.parquet",
+        kernel_spectrum="results/tables/kernel_spectrum.parquet",
+        kernel_gap="results/tables/kernel_gap.parquet",
+        validation=expand(
+            "results/tables/sector_validation_{student}.csv",
+            student=config["kernels"]["students"],
+        ),
     output:
         report(
             "results/tables/claims.csv",
@@ -15,7 +21,9 @@ rule claims:
             category="0. Claims",
         ),
     params:
+        code=code_version("claims", "plotting"),
         claim_eta_t=config["spike"]["finite_size"]["eta_t"],
+        spectrum_eta_t=config["kernels"]["spectrum_eta_t"],
     log:
         "logs/claims.log",
     benchmark:

@@ -1,3 +1,4 @@
+import hashlib
 import sys
 from pathlib import Path
 
@@ -34,6 +35,15 @@ def point_paths(template, rows, seeds=None):
     return expand(template, point=list(space.instance_patterns), seed=seeds)
 
 
+def code_version(*modules):
+    """Hash of the package modules a rule's results depend on: a rule param, so editing the math
+    reruns exactly the jobs that use it (Snakemake itself only tracks the script file)."""
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update((Path(workflow.basedir) / "src" / "onestep" / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def subconfig(section, *keys):
     """Only the keys of a config section that a rule uses (so other edits do not rerun it)."""
     return {key: config[section][key] for key in keys}
@@ -63,6 +73,9 @@ FINAL_TABLES = [
     "results/tables/spike_shape.parquet",
     "results/tables/learning_curves.parquet",
     "results/tables/learning_theory.parquet",
+    "results/tables/kernel_spectrum.parquet",
+    "results/tables/kernel_gap.parquet",
+    "results/tables/eigenvalues.csv",
     "results/tables/claims.csv",
 ]
 FINAL_OUTPUTS = SPIKE_FIGURES + LEARNING_FIGURES + FINAL_TABLES

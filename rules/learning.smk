@@ -9,6 +9,7 @@ rule learning_curve:
     output:
         f"results/learning/{POINT}/seed~{{seed}}.parquet",
     params:
+        code=code_version("curves", "learning", "kernels", "model", "activations", "hermite"),
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "n_test", "spiked_beta"),
     log:
@@ -48,6 +49,7 @@ rule learning_theory:
     output:
         f"results/learning_theory/{POINT}.parquet",
     params:
+        code=code_version("curve_theory", "sectors", "eigenlearning", "kernels", "hermite", "activations"),
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "theory_grid"),
         quadrature=config["kernels"]["quadrature"],
@@ -92,6 +94,8 @@ rule plot_learning_curves:
             caption="../report/learning_curves.rst",
             category="3. Learning curves",
         ),
+    params:
+        code=code_version("plotting", "learning", "curves", "curve_theory"),
     log:
         "logs/plot/learning_curves.log",
     benchmark:

@@ -5,6 +5,7 @@ rule simulate:
     output:
         f"results/sim/{POINT}/seed~{{seed}}.npz",
     params:
+        code=code_version("model", "activations"),
         model=model_params,
         device=config["device"],
     log:
@@ -25,6 +26,7 @@ rule theory:
     output:
         f"results/theory/{POINT}.json",
     params:
+        code=code_version("theory", "hermite", "activations"),
         model=model_params,
     log:
         f"logs/theory/{POINT}.log",
@@ -47,6 +49,7 @@ rule hermite_table:
             category="Tables",
         ),
     params:
+        code=code_version("theory", "hermite", "activations"),
         activations=sorted(
             {config["model"]["teacher"], config["spike"]["shape"]["student"]}
             | set(config["spike"]["students"])
@@ -70,6 +73,8 @@ rule estimate_spike:
     output:
         row=f"results/spike/{POINT}/seed~{{seed}}.parquet",
         projection=f"results/spike/{POINT}/seed~{{seed}}.projection.npz",
+    params:
+        code=code_version("spike", "theory", "hermite", "activations"),
     log:
         f"logs/estimate_spike/{POINT}/seed~{{seed}}.log",
     benchmark:
@@ -115,6 +120,8 @@ rule plot_spike_sweep:
             caption="../report/spike_vs_step.rst",
             category="1. Spiked weights",
         ),
+    params:
+        code=code_version("plotting", "theory"),
     log:
         "logs/plot/spike_vs_step.log",
     benchmark:
@@ -139,6 +146,8 @@ rule plot_spike_shape:
             caption="../report/spike_shape.rst",
             category="1. Spiked weights",
         ),
+    params:
+        code=code_version("plotting"),
     log:
         "logs/plot/spike_shape.log",
     benchmark:
@@ -158,6 +167,8 @@ rule plot_finite_size:
             caption="../report/spike_finite_size.rst",
             category="1. Spiked weights",
         ),
+    params:
+        code=code_version("plotting"),
     log:
         "logs/plot/spike_finite_size.log",
     benchmark:

@@ -8,7 +8,7 @@ from onestep.config import SIM_COLUMNS
 from onestep.io import read_table, write_table
 from onestep.jobs import start_job
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 estimates = pd.concat([read_table(path) for path in snakemake.input.rows], ignore_index=True)
 predictions = []
 for path in snakemake.input.theory:

@@ -5,7 +5,7 @@ import sys
 from onestep.io import atomic_path, read_table
 from onestep.jobs import start_job
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 claims = read_table(snakemake.input[0])
 failed = claims[~claims["passed"].astype(bool)]
 summary = f"{len(claims) - len(failed)} passed, {len(failed)} failed"

@@ -2,14 +2,18 @@
 
 import pandas as pd
 
-from onestep.claims import COLUMNS, learning_claims, spike_claims
+from onestep.claims import COLUMNS, kernel_claims, learning_claims, spike_claims
 from onestep.io import read_table, write_table
 from onestep.jobs import start_job
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
-tables = {name: read_table(path) for name, path in snakemake.input.items()}
+log = start_job(snakemake)
+inputs = dict(snakemake.input.items())
+validation = pd.concat([read_table(path) for path in inputs.pop("validation")], ignore_index=True)
+tables = {name: read_table(path) for name, path in inputs.items()}
 rows = spike_claims(tables["sweep"], tables["shape"], tables["finite"],
                     eta_t=snakemake.params.claim_eta_t)
+rows += kernel_claims(tables["kernel_spectrum"], tables["kernel_gap"], validation,
+                      eta_t=snakemake.params.spectrum_eta_t)
 rows += learning_claims(tables["curves"], tables["curve_theory"])
 claims = pd.DataFrame(rows, columns=COLUMNS)
 log.info("\n%s", claims.drop(columns=["statement", "why_tolerance"]).to_string())

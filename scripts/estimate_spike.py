@@ -6,7 +6,7 @@ from onestep.io import load_npz, save_npz, write_table
 from onestep.jobs import start_job
 from onestep.spike import estimate_spike, plugin_spike, projection_along
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 arrays, meta = load_npz(snakemake.input.sim)
 estimates = estimate_spike(arrays["W1"], arrays["h_hat"], beta=arrays["beta"], W0=arrays["W0"])
 point = meta["point"]

@@ -6,7 +6,7 @@ from onestep.io import write_table
 from onestep.jobs import start_job
 from onestep.theory import hermite_summary
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 rows = [{"activation": name, **hermite_summary(name)} for name in snakemake.params.activations]
 table = pd.DataFrame(rows)
 log.info("\n%s", table.to_string())

@@ -6,7 +6,7 @@ from onestep.curves import LEARNING_STREAM, learning_curve
 from onestep.io import load_npz, read_table, write_table
 from onestep.jobs import start_job
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 arrays, meta = load_npz(snakemake.input.sim)
 spike = read_table(snakemake.input.spike).iloc[0]
 model, options = snakemake.params.model, snakemake.params.learning

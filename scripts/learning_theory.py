@@ -8,7 +8,7 @@ from onestep.curve_theory import kernel_theory_curve
 from onestep.io import write_table
 from onestep.jobs import start_job
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 with open(snakemake.input.theory) as handle:
     prediction = json.load(handle)["prediction"]
 model, options = snakemake.params.model, snakemake.params.learning

@@ -5,7 +5,7 @@ from pathlib import Path
 from onestep.io import provenance, sha256_file, write_json
 from onestep.jobs import start_job
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 files = {path: sha256_file(path) for path in sorted(snakemake.input)}
 record = {**provenance(config=snakemake.config), "sha256": files,
           "bytes": {path: Path(path).stat().st_size for path in files}}

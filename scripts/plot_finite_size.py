@@ -8,7 +8,7 @@ from onestep.io import read_table
 from onestep.jobs import start_job
 from onestep.plotting import loglog_slope, save_figure, seed_summary, set_style
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 table = read_table(snakemake.input[0])
 table["err_theta"] = (table["theta_hat"] / table["theory_theta"] - 1).abs()
 table["err_c"] = (table["c_hat"] / table["theory_c"] - 1).abs()

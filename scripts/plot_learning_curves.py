@@ -9,7 +9,7 @@ from onestep.jobs import start_job
 from onestep.learning import population_linear_mse
 from onestep.plotting import save_figure, seed_summary, set_style
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 sim = read_table(snakemake.input.simulation)
 theory = read_table(snakemake.input.theory)
 summary = seed_summary(sim, ["student", "eta_t", "method", "alpha"], ["test_mse"])

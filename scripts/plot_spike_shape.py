@@ -7,7 +7,7 @@ from onestep.io import load_npz, read_table
 from onestep.jobs import start_job
 from onestep.plotting import gaussian_density, save_figure, set_style
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 table = read_table(snakemake.input.table)
 set_style()
 paths = list(snakemake.input.projections)
@@ -20,7 +20,8 @@ for ax, path in zip(axes[0], paths, strict=True):
     proj = arrays["projection"]
     theta, bulk = row["theory_theta"], row["theory_c"] / point["d"]
     grid = np.linspace(proj.min() - 0.1, proj.max() + 0.1, 400)
-    ax.hist(proj, bins=min(60, max(10, proj.size // 25)), density=True, color="0.75", edgecolor="0.55", label="simulation")
+    ax.hist(proj, bins=min(60, max(10, proj.size // 25)), density=True, color="0.75",
+            edgecolor="0.55", label="simulation")
     ax.plot(grid, gaussian_density(grid, var=bulk + theta), "C0-", lw=2,
             label=r"spiked Gaussian $N(0, c/d+\theta)$")
     # Law-specific shapes use the prediction conditional on the draw (residual mean included).
@@ -44,6 +45,6 @@ fig.suptitle(f"Shape of the spike ({point['student']} student, d={point['d']}, "
              f"eta_t={point['eta_t']:g}, seed {point['seed']})")
 fig.tight_layout(rect=(0, 0.06, 1, 1))
 save_figure(fig, snakemake.output[0], caption=(
-    "Gaussian second layer: the projection is Gaussian with the predicted variance. Rademacher: a "
-    "symmetric two-point mixture at +-sqrt(theta) (same variance, not Gaussian). Constant: a common "
-    "shift by sqrt(theta). 'Spiked Gaussian' is exact only for Gaussian a."))
+    "Gaussian second layer: the projection is Gaussian with the predicted variance. Rademacher: "
+    "a symmetric two-point mixture at +-sqrt(theta) (same variance, not Gaussian). Constant: a "
+    "common shift by sqrt(theta). 'Spiked Gaussian' is exact only for Gaussian a."))

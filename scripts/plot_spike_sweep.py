@@ -9,7 +9,7 @@ from onestep.jobs import start_job
 from onestep.plotting import plot_theory_and_points, save_figure, seed_summary, set_style
 from onestep.theory import predict_spike
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 table = read_table(snakemake.input[0])
 model = table.iloc[0]
 quantities = [("theta", r"spike strength $\theta$"), ("c", r"bulk scale $c$"),
@@ -36,7 +36,8 @@ axes[0].legend(fontsize=8, loc="upper left")
 axes[2].set_ylim(0.0, 1.05)  # gamma is a cosine; a zoomed axis would exaggerate seed noise
 fig.suptitle(
     f"Post-step weights: spiked covariance $(c/d)I+\\theta\\,\\hat h\\hat h^T$ "
-    f"(d={int(model['d'])}, phi={model['phi']:g}, psi={model['psi']:g}, teacher {model['teacher']}, "
+    f"(d={int(model['d'])}, phi={model['phi']:g}, psi={model['psi']:g}, "
+    f"teacher {model['teacher']}, "
     f"{model['second_layer']} second layer, {table['seed'].nunique()} seeds)"
 )
 fig.tight_layout(rect=(0, 0.05, 1, 1))

@@ -4,7 +4,7 @@ from onestep.io import provenance, save_npz
 from onestep.jobs import start_job
 from onestep.model import simulate_point
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 model = dict(snakemake.params.model)
 seed = int(snakemake.wildcards.seed)
 result = simulate_point(**model, seed=seed, device=snakemake.params.device)

@@ -4,7 +4,7 @@ from onestep.io import provenance, write_json
 from onestep.jobs import start_job
 from onestep.theory import predict_spike
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 model = dict(snakemake.params.model)
 prediction = predict_spike(
     student=model["student"],

@@ -50,13 +50,11 @@ def check_config(config: dict) -> None:
     _require(kernel_seed in config["seeds"], "kernels.seed", kernel_seed,
              f"must be one of seeds={config['seeds']}")
     n_neurons = model["phi"] * min(spike["finite_size"]["d"])
-    _require(
-        round(n_neurons) >= 2, "model.phi", model["phi"], "gives fewer than 2 neurons at the smallest d"
-    )
+    _require(round(n_neurons) >= 2, "model.phi", model["phi"],
+             "gives fewer than 2 neurons at the smallest d")
     n_samples = model["psi"] * min(spike["finite_size"]["d"])
-    _require(
-        round(n_samples) >= 2, "model.psi", model["psi"], "gives fewer than 2 samples at the smallest d"
-    )
+    _require(round(n_samples) >= 2, "model.psi", model["psi"],
+             "gives fewer than 2 samples at the smallest d")
 
 
 def sim_frame(rows) -> pd.DataFrame:

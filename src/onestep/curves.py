@@ -93,7 +93,8 @@ def learning_curve(*, W0, W1, beta, h_hat, c_hat, theta_hat, student, teacher, t
     grams = {}
     for name, (c, theta, u) in spikes.items():
         kw = dict(activation=act, c=c, theta=theta, direction=u)
-        grams[name] = (gaussian_kernel_gram(X_train, **kw), gaussian_kernel_gram(X_test, X_train, **kw))
+        grams[name] = (gaussian_kernel_gram(X_train, **kw),
+                       gaussian_kernel_gram(X_test, X_train, **kw))
     feats = {name: (_features(W, X_train, act), _features(W, X_test, act))
              for name, W in features.items()}
 

@@ -1,12 +1,13 @@
 """Gaussian expectations and Hermite coefficients by quadrature (float64 throughout).
 
-For smooth activations we use Gauss-Hermite quadrature for the standard normal weight; it
-converges geometrically (for tanh, whose poles sit at +-i pi/2, the error is ~1e-12 at 200 nodes).
-NumPy's ``hermegauss`` overflows beyond ~350 nodes, so at most 300 are allowed. For activations with kinks (ReLU), Gauss-Hermite converges only
-algebraically, so the real line is cut at the kinks and each piece of ``[-L, L]`` is integrated
-with Gauss-Legendre against the normal density (L = 40 standard deviations makes the tail below
-float64 resolution). Both rules are exact to ~1e-13 on the closed forms tested in
-``tests/test_hermite.py``.
+Smooth integrands: Gauss-Hermite quadrature for the standard normal weight; it converges
+geometrically (for tanh, whose poles sit at +-i pi/2, the error is ~1e-12 at 200 nodes). NumPy's
+``hermegauss`` overflows beyond ~350 nodes, so at most 300 are allowed. Integrands with kinks
+(ReLU), or nearly kinked ones (``s(scale z)`` of a saturating s at large scale): Gauss-Hermite
+converges only algebraically, so the real line is cut at the kinks and each piece of ``[-L, L]``
+is integrated with Gauss-Legendre against the normal density (L = 40 standard deviations puts the
+tail below float64 resolution). Both rules are exact to ~1e-13 on the closed forms tested in
+``tests/test_hermite.py``. :func:`hermite_coefficients` always splits at 0.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class SpikePrediction:
 
 
 def hermite_summary(name: str, *, max_degree: int = 4, key: str = "activation") -> dict:
-    """Hermite coefficients ``mu_0..mu_K``, ``E[s']``, ``Var[s']`` and ``E[s^2]`` of an activation."""
+    """Hermite coefficients ``mu_0..mu_K``, ``E[s']``, ``Var[s']`` and ``E[s^2]`` of ``name``."""
     activation = get_activation(name, key=key)
     mu = hermite_coefficients(activation, max_degree)
     mean_slope, slope_var = derivative_moments(activation)
