@@ -8,7 +8,7 @@ from onestep.io import read_table
 from onestep.jobs import start_job
 from onestep.kernel_analysis import theory_rows
 from onestep.kernel_studies import THEORY_PRIORITY, theory_curves
-from onestep.plotting import save_figure, set_style
+from onestep.plotting import blank_panel, save_figure, set_style
 
 log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
 table = read_table(snakemake.input[0])
@@ -46,13 +46,8 @@ for col, student in enumerate(students):
         ax.set_ylabel(r"eigenvalue $\lambda$ (units of $k$)")
         here = eig[(eig["student"] == student) & (eig["mode"] == mode)]
         if here.empty:
-            ax.text(0.5, 0.5, f"{student} is odd: k(x,-x') = -k(x,x'),\nso the kernel has no "
-                    "even modes\n(no row is written, not a zero)", ha="center", va="center",
-                    transform=ax.transAxes, fontsize=10)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_xlabel("")
-            ax.set_ylabel("")
+            blank_panel(ax, f"{student} is odd: k(x,-x') = -k(x,x'),\nso the kernel has no "
+                        "even modes\n(no row is written, not a zero)")
             continue
         lines = curves[curves["mode"] == mode]
         best = None

@@ -9,7 +9,7 @@ from onestep.io import read_table
 from onestep.jobs import start_job
 from onestep.kernel_analysis import CANDIDATES
 from onestep.kernel_studies import theory_curves
-from onestep.plotting import save_figure, set_style
+from onestep.plotting import blank_panel, save_figure, set_style
 
 log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
 table = read_table(snakemake.input[0])
@@ -36,13 +36,8 @@ for col, student in enumerate(students):
         ax.set_ylabel(r"overlap $|E[g\,f]|$ (unit-norm $g$, $f$)")
         here = mine[mine["mode"] == mode]
         if here.empty:
-            ax.text(0.5, 0.5, f"{student} is odd: its kernels have\nno even eigenfunctions, so "
-                    "there is\nno radial / He2 mixing to show", ha="center", va="center",
-                    transform=ax.transAxes, fontsize=10)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_xlabel("")
-            ax.set_ylabel("")
+            blank_panel(ax, f"{student} is odd: its kernels have\nno even eigenfunctions, so "
+                        "there is\nno radial / He2 mixing to show")
             continue
         for cand in CANDIDATES:
             quantity = f"overlap_{cand}"

@@ -21,6 +21,7 @@ __all__ = [
     "plot_theory_and_points",
     "loglog_slope",
     "gaussian_density",
+    "blank_panel",
 ]
 
 
@@ -67,3 +68,12 @@ def gaussian_density(grid, *, mean=0.0, var=1.0):
     """Normal density on ``grid``."""
     grid = np.asarray(grid, dtype=float)
     return np.exp(-0.5 * (grid - mean) ** 2 / var) / np.sqrt(2 * np.pi * var)
+
+
+def blank_panel(ax, text: str) -> None:
+    """Replace a panel that has nothing to show by a centred explanation (no axes)."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
