@@ -6,6 +6,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+
+from onestep.config import finite_size_rows, kernel_rows, learning_rows, simulation_points
 
 from conftest import REPO, copy_workflow, job_counts, run_snakemake, write_config
 
@@ -13,13 +16,21 @@ TINY = str(REPO / "tests" / "config-tiny.yaml")
 
 
 def test_default_config_dry_run_plans_every_stage():
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
     proc = run_snakemake(REPO, "-n", "--forceall")
     counts = job_counts(proc.stdout)
-    n_seeds = 3
+    seeds = len(config["seeds"])
     assert counts["simulate"] == counts["estimate_spike"]
-    assert counts["simulate"] == n_seeds * counts["theory"]
+    assert counts["theory"] == len(simulation_points(config))
+    assert counts["kernel_spectrum"] == len(kernel_rows(config))
+    assert counts["kernel_gap"] == len(finite_size_rows(config))
+    assert counts["learning_curve"] == seeds * len(learning_rows(config))
+    assert counts["learning_theory"] == len(learning_rows(config))
+    assert counts["sector_validation"] == len(config["kernels"]["students"])
     assert counts["aggregate_spike"] == 3
-    for rule in ("plot_spike_sweep", "plot_spike_shape", "plot_finite_size", "hermite_table"):
+    for rule in ("plot_spike_sweep", "plot_spike_shape", "plot_finite_size", "hermite_table",
+                 "plot_kernel_spectrum", "plot_kernel_eigenvalues", "plot_kernel_mixing",
+                 "plot_kernel_gap", "plot_learning_curves", "claims", "manifest"):
         assert counts[rule] == 1, rule
 
 
@@ -46,9 +57,10 @@ def test_changing_one_step_size_reruns_only_its_dependants(tiny_run):
     override = write_config(tiny_run / "override.yaml", config)
     proc = run_snakemake(tiny_run, "-n", "--configfile", TINY, str(override))
     counts = job_counts(proc.stdout)
-    # one student x one seed at the new step, its theory, the sweep table and figure, and `all`
+    # one student x one seed at the new step, its theory, the sweep table and figure, the claims
+    # measured on that table, the manifest of final outputs, and `all`; nothing of the other stages
     assert counts == {"simulate": 1, "estimate_spike": 1, "theory": 1, "aggregate_spike": 1,
-                      "plot_spike_sweep": 1, "all": 1}, counts
+                      "plot_spike_sweep": 1, "claims": 1, "manifest": 1, "all": 1}, counts
 
 
 def test_changing_a_model_parameter_reruns_the_simulations(tiny_run):
@@ -67,6 +79,31 @@ def test_outputs_carry_provenance(tiny_run):
     assert isinstance(record["point"]["d"], int)
     for figure in ("spike_vs_step", "spike_shape", "spike_finite_size"):
         assert (tiny_run / "figures" / f"{figure}.png").stat().st_size > 10_000
+
+
+def test_report_builds_with_every_figure_and_the_claims(tiny_run):
+    run_snakemake(tiny_run, "--configfile", TINY, "--report", "report.html")
+    html = (tiny_run / "report.html").read_text(errors="replace")
+    for name in ("spike_vs_step.png", "kernel_spectrum.png", "learning_curves.png", "claims.csv"):
+        assert name in html, name
+
+
+def test_check_fails_loudly_on_a_failed_claim(tiny_run):
+    claims_path = tiny_run / "results" / "tables" / "claims.csv"
+    run_snakemake(tiny_run, "results/tables/claims.csv", "--cores", "1", "--configfile", TINY)
+    claims = pd.read_csv(claims_path)
+    claims["passed"] = True
+    claims.loc[0, ["error", "tolerance", "passed"]] = [2.0, 1.0, False]
+    claims.to_csv(claims_path, index=False)  # newer than its inputs: only `check` reruns
+    proc = run_snakemake(tiny_run, "check", "--cores", "1", "--configfile", TINY, check=False)
+    message = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "reproduction check FAILED" in message and claims.loc[0, "claim"] in message
+    assert not (tiny_run / "results" / "check.txt").exists()
+    claims["passed"] = True
+    claims.to_csv(claims_path, index=False)
+    run_snakemake(tiny_run, "check", "--cores", "1", "--configfile", TINY)
+    assert f"{len(claims)} passed, 0 failed" in (tiny_run / "results" / "check.txt").read_text()
 
 
 def test_simulation_is_bitwise_reproducible(tiny_run):
