@@ -1,4 +1,5 @@
 import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -35,11 +36,25 @@ def point_paths(template, rows, seeds=None):
     return expand(template, point=list(space.instance_patterns), seed=seeds)
 
 
+def _package_closure(modules):
+    """The package modules ``modules`` import, directly or not (``from .name import``)."""
+    package = Path(workflow.basedir) / "src" / "onestep"
+    seen, todo = set(), list(modules)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            source = (package / f"{name}.py").read_text()
+            todo += re.findall(r"^from \.(\w+) import", source, flags=re.M)
+    return sorted(seen)
+
+
 def code_version(*modules):
-    """Hash of the package modules a rule's results depend on: a rule param, so editing the math
-    reruns exactly the jobs that use it (Snakemake itself only tracks the script file)."""
+    """Hash of the package modules a rule's results depend on (with everything they import): a
+    rule param, so editing the math reruns exactly the jobs that use it (Snakemake itself only
+    tracks the script file)."""
     digest = hashlib.sha256()
-    for name in modules:
+    for name in _package_closure(modules):
         digest.update((Path(workflow.basedir) / "src" / "onestep" / f"{name}.py").read_bytes())
     return digest.hexdigest()[:16]
 

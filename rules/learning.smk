@@ -9,7 +9,7 @@ rule learning_curve:
     output:
         f"results/learning/{POINT}/seed~{{seed}}.parquet",
     params:
-        code=code_version("curves", "learning", "kernels", "model", "activations", "hermite"),
+        code=code_version("curves"),
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "n_test", "spiked_beta"),
     log:
@@ -49,7 +49,7 @@ rule learning_theory:
     output:
         f"results/learning_theory/{POINT}.parquet",
     params:
-        code=code_version("curve_theory", "sectors", "eigenlearning", "kernels", "hermite", "activations"),
+        code=code_version("curve_theory"),
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "theory_grid"),
         quadrature=config["kernels"]["quadrature"],

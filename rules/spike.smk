@@ -5,7 +5,7 @@ rule simulate:
     output:
         f"results/sim/{POINT}/seed~{{seed}}.npz",
     params:
-        code=code_version("model", "activations"),
+        code=code_version("model"),
         model=model_params,
         device=config["device"],
     log:
@@ -26,7 +26,7 @@ rule theory:
     output:
         f"results/theory/{POINT}.json",
     params:
-        code=code_version("theory", "hermite", "activations"),
+        code=code_version("theory"),
         model=model_params,
     log:
         f"logs/theory/{POINT}.log",
@@ -49,7 +49,7 @@ rule hermite_table:
             category="Tables",
         ),
     params:
-        code=code_version("theory", "hermite", "activations"),
+        code=code_version("theory"),
         activations=sorted(
             {config["model"]["teacher"], config["spike"]["shape"]["student"]}
             | set(config["spike"]["students"])
@@ -74,7 +74,7 @@ rule estimate_spike:
         row=f"results/spike/{POINT}/seed~{{seed}}.parquet",
         projection=f"results/spike/{POINT}/seed~{{seed}}.projection.npz",
     params:
-        code=code_version("spike", "theory", "hermite", "activations"),
+        code=code_version("spike"),
     log:
         f"logs/estimate_spike/{POINT}/seed~{{seed}}.log",
     benchmark:
