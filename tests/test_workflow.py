@@ -34,6 +34,14 @@ def test_default_config_dry_run_plans_every_stage():
         assert counts[rule] == 1, rule
 
 
+def test_preset_plans_in_its_own_directory(tmp_path):
+    preset = str(REPO / "presets" / "cui2024.yaml")
+    proc = run_snakemake(REPO, "-n", "--configfile", preset, "--directory", str(tmp_path))
+    counts = job_counts(proc.stdout)
+    assert counts["learning_curve"] > 0 and counts["plot_learning_curves"] == 1
+    assert not any(tmp_path.iterdir()) or (tmp_path / ".snakemake").exists()
+
+
 def test_lint_is_clean():
     proc = run_snakemake(REPO, "--lint")
     assert "Congratulations" in proc.stdout + proc.stderr
