@@ -46,9 +46,11 @@ for i, student in enumerate(students):
         ax.set_ylabel("test MSE")
         ax.set_title(f"{student} student, eta_t = {eta:g}")
 axes[0, -1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+ridges = sim["ridge_mean_convention"].unique()
+ridge = (f"ridge {ridges[0]:.3g}" if len(ridges) == 1 else
+         f"ridge {(sim['ridge_mean_convention'] * sim['n_train']).iloc[0]:.3g} (sum convention)")
 fig.suptitle(f"What the reshaped function space buys (d={int(row0['d'])}, N={row0['phi']:g}d, "
-             f"teacher {row0['teacher']}, ridge {row0['ridge_mean_convention']:.3g} "
-             f"({sim['seed'].nunique()} seeds, bars: sd))")
+             f"teacher {row0['teacher']}, {ridge}, {sim['seed'].nunique()} seeds, bars: sd)")
 fig.tight_layout(rect=(0, 0.04, 1, 1))
 save_figure(fig, snakemake.output[0], caption=(
     "Markers: simulation on fresh data (mean +- sd over seeds). Lines: eigenlearning prediction "
