@@ -45,8 +45,7 @@ row = table.iloc[0]
 fig.suptitle(f"Finite-size convergence of the spike estimates to theory (eta_t={row['eta_t']:g}, "
              f"phi={row['phi']:g}, psi={row['psi']:g}, teacher {row['teacher']}, "
              f"{table['seed'].nunique()} seeds; error bars: sd over seeds)")
-fig.tight_layout(rect=(0, 0.05, 1, 1))
-save_figure(fig, snakemake.output[0], caption=(
+save_figure(fig, snakemake.output[0], bottom=0.05, caption=(
     "Top: errors against the d -> infinity predictions; the spike estimate fluctuates with the "
     "draw of a and |h| (slope ~ -1/2). Bottom: against the prediction conditional on the draw "
     "(onestep.spike.plugin_spike), the error falls faster. Dashed: least-squares power law."))

@@ -92,8 +92,7 @@ fig.legend([handles[x] for x in labels], labels, loc="lower center", ncol=4, fon
 fig.suptitle(f"Eigenvalues of the induced kernel against the step size (d={d}, "
              f"m={int(row0['n_samples'])} fresh samples, simulation seed {int(row0['seed'])}, "
              f"teacher {row0['teacher']}, psi={row0['psi']:g})")
-fig.tight_layout(rect=(0, 0.11, 1, 1))
-save_figure(fig, snakemake.output[0], caption=(
+save_figure(fig, snakemake.output[0], bottom=0.11, caption=(
     "Lines: theory for k1 at the predicted (c, theta) (THEORY.md 4; onestep.spectra): best "
     "available = exact (relu linear modes) else large-step; k0 dashed. "
     "Markers: sector quadrature, Rayleigh quotient of the quadrature eigenfunction on m fresh "

@@ -55,8 +55,7 @@ for col, student in enumerate(students):
 row0 = table.iloc[0]
 fig.suptitle(f"Post-step RF kernel vs the spiked-Gaussian kernel k1 (eta_t={row0['eta_t']:g}, "
              f"{int(row0['n_test'])} fresh test points, simulation seed {int(row0['seed'])})")
-fig.tight_layout(rect=(0, 0.05, 1, 1))
-save_figure(fig, snakemake.output[0], caption=(
+save_figure(fig, snakemake.output[0], bottom=0.05, caption=(
     "Relative Frobenius gap on fresh Gaussian test points. Top: the RF kernel of N' neurons "
     "averages N' i.i.d. terms, so the gap to k1 with the estimated Sigma falls like N'^-1/2 "
     "(lines: least-squares power laws), at the same level for every d: the finite-width Monte "

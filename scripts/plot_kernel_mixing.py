@@ -64,8 +64,7 @@ legend += [Line2D([], [], color="k", lw=1.8, label="k1: sector quadrature"),
 fig.legend(handles=legend, loc="lower center", ncol=4, fontsize=8.5, bbox_to_anchor=(0.5, 0.075))
 fig.suptitle(f"Mode mixing in k1: the top radial mode couples to the target-aligned quadratic "
              f"(d={d}, m={int(row0['n_samples'])})")
-fig.tight_layout(rect=(0, 0.145, 1, 1))
-save_figure(fig, snakemake.output[0], caption=(
+save_figure(fig, snakemake.output[0], bottom=0.145, caption=(
     "Absolute overlaps of the top two even-in-kappa eigenfunctions of k1 (sector l=0) with unit "
     "candidates. Lines: sector quadrature at the simulated steps (solid) and the rank-one "
     "prediction sqrt(q(x)) (dotted, relu). Markers: cosine of the matching Gram eigenvector of "

@@ -76,8 +76,7 @@ for col, (arrays, meta) in enumerate(runs):
         ax.legend(fontsize=7.5, loc="lower left")
 fig.suptitle(f"Population spectra of the induced kernel at eta_t={runs[0][1]['point']['eta_t']:g}, "
              f"d={runs[0][1]['point']['d']} (sector quadrature, sectors l <= {sectors[-1]})")
-fig.tight_layout(rect=(0, 0.06, 1, 1))
-save_figure(fig, snakemake.output[0], caption=(
+save_figure(fig, snakemake.output[0], bottom=0.06, caption=(
     "Each population eigenvalue is a horizontal segment over the ranks its multiplicity occupies "
     "(degree-l harmonics of the sphere orthogonal to h_hat); shown down to the top eigenvalue of "
     f"the highest sector computed (l={sectors[-1]}), above which the list is complete. k1 keeps "

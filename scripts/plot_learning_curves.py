@@ -51,8 +51,7 @@ ridge = (f"ridge {ridges[0]:.3g}" if len(ridges) == 1 else
          f"ridge {(sim['ridge_mean_convention'] * sim['n_train']).iloc[0]:.3g} (sum convention)")
 fig.suptitle(f"What the reshaped function space buys (d={int(row0['d'])}, N={row0['phi']:g}d, "
              f"teacher {row0['teacher']}, {ridge}, {sim['seed'].nunique()} seeds, bars: sd)")
-fig.tight_layout(rect=(0, 0.04, 1, 1))
-save_figure(fig, snakemake.output[0], caption=(
+save_figure(fig, snakemake.output[0], bottom=0.04, caption=(
     "Markers: simulation on fresh data (mean +- sd over seeds). Lines: eigenlearning prediction "
     "for KRR from the exact population spectrum. After a large step, RF on W1 and KRR with k1 beat "
     "RF on W0 and KRR with k0; a small step changes little."))

@@ -43,8 +43,7 @@ for ax, path in zip(axes[0], paths, strict=True):
     ax.legend(fontsize=7.5, loc="upper left")
 fig.suptitle(f"Shape of the spike ({point['student']} student, d={point['d']}, "
              f"eta_t={point['eta_t']:g}, seed {point['seed']})")
-fig.tight_layout(rect=(0, 0.06, 1, 1))
-save_figure(fig, snakemake.output[0], caption=(
+save_figure(fig, snakemake.output[0], bottom=0.06, caption=(
     "Gaussian second layer: the projection is Gaussian with the predicted variance. Rademacher: "
     "a symmetric two-point mixture at +-sqrt(theta) (same variance, not Gaussian). Constant: a "
     "common shift by sqrt(theta). 'Spiked Gaussian' is exact only for Gaussian a."))

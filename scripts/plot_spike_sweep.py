@@ -40,8 +40,7 @@ fig.suptitle(
     f"teacher {model['teacher']}, "
     f"{model['second_layer']} second layer, {table['seed'].nunique()} seeds)"
 )
-fig.tight_layout(rect=(0, 0.05, 1, 1))
-save_figure(fig, snakemake.output[0], caption=(
+save_figure(fig, snakemake.output[0], bottom=0.05, caption=(
     "Lines: theory (THEORY.md sec. 2). Open circles: estimates from W1 (mean +- sd over seeds). "
     "The spike theta grows like eta_t^2, the bulk c like 1 + O(eta_t^2 Var s'), "
     "and the alignment gamma does not depend on the step."))

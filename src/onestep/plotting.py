@@ -30,8 +30,13 @@ def set_style() -> None:
     sns.set_theme(context="paper", style="whitegrid", font_scale=1.15)
 
 
-def save_figure(fig, path, *, caption: str | None = None) -> None:
-    """Save a figure atomically as PNG, with an optional caption under the axes."""
+def save_figure(fig, path, *, caption: str | None = None, bottom: float = 0.05) -> None:
+    """Lay out, caption and save a figure atomically as PNG.
+
+    ``bottom`` is the fraction of the figure height kept free under the axes (for the caption
+    and any legend placed below them).
+    """
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     if caption:
         fig.text(0.01, 0.005, caption, ha="left", va="bottom", fontsize=8.5, wrap=True)
     with atomic_path(path) as tmp:
