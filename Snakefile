@@ -8,6 +8,18 @@ min_version("9.0")
 configfile: f"{workflow.basedir}/config.yaml"
 
 
+# Our check first (onestep.validation): one line naming the key, the value and the allowed range,
+# before any DAG is built; --config strings such as 'learning={d: 100}' are typed first.
+import sys  # noqa: E402
+
+sys.path.insert(0, f"{workflow.basedir}/src")
+from onestep.validation import ConfigError, coerce_cli_values, validate_config  # noqa: E402
+
+try:
+    validate_config(coerce_cli_values(config, workflow.config_settings.config),
+                    schema_path=f"{workflow.basedir}/schemas/config.schema.yaml")
+except ConfigError as error:
+    sys.exit(f"ConfigError: {error}")
 validate(config, "schemas/config.schema.yaml")
 
 
@@ -15,6 +27,7 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/theory.smk"
 include: "rules/spike.smk"
 include: "rules/kernels.smk"
 include: "rules/learning.smk"
@@ -28,3 +41,17 @@ rule all:
         LEARNING_FIGURES,
         "results/manifest.json",
     default_target: True
+
+
+onstart:
+    # After a crash (README "After a crash"): delete the .part temporaries that killed jobs left
+    # (onestep.io.atomic_path). Snakemake runs this only for a real run with jobs to do, while it
+    # holds its lock; only temporaries of files under that lock go, so a live write of another run
+    # is never touched (and nothing goes under --nolock).
+    if workflow.execution_settings.lock:
+        from onestep.integrity import remove_stale_parts
+
+        _locked = {str(f) for f in workflow.persistence.all_inputfiles()}
+        _locked |= {str(f) for f in workflow.persistence.all_outputfiles()}
+        for _part in remove_stale_parts(".", locked=_locked):
+            print(f"removed stale temporary file {_part}", file=sys.stderr)

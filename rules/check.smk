@@ -1,4 +1,6 @@
-# Stage: the reproduction check (issue 5): claims table, verdict, manifest of final outputs.
+# Stage: the reproduction check (issue 5): claims table, verdict, manifest of final outputs;
+# `verify` (issue 9): integrity of the results tree after a crash.
+from onestep.integrity import run_options  # noqa: E402
 
 
 rule claims:
@@ -21,7 +23,7 @@ rule claims:
             category="0. Claims",
         ),
     params:
-        code=code_version("claims", "plotting"),
+        code=script_code("claims.py"),
         claim_eta_t=config["spike"]["finite_size"]["eta_t"],
         spectrum_eta_t=config["kernels"]["spectrum_eta_t"],
     log:
@@ -42,6 +44,8 @@ rule check:
         "results/tables/claims.csv",
     output:
         "results/check.txt",
+    params:
+        code=script_code("check.py"),
     log:
         "logs/check.log",
     conda:
@@ -52,12 +56,37 @@ rule check:
 
 rule manifest:
     input:
-        FINAL_OUTPUTS,
+        FINAL_OUTPUTS + KERNEL_FIGURES,
     output:
         "results/manifest.json",
+    params:
+        code=script_code("manifest.py"),
     log:
         "logs/manifest.log",
     conda:
         ENV
     script:
         "../scripts/manifest.py"
+
+
+rule verify:
+    # Integrity after a crash (README "After a crash"); not part of `all`. No input and no
+    # declared output, so it runs every time it is asked for and never triggers a build: checks
+    # every file of results/manifest.json (SHA-256, size) and that every intermediate opens
+    # (onestep.integrity); writes results/verify.txt on success, else fails naming the damaged or
+    # missing files and the command that rebuilds them and their dependants.
+    params:
+        code=script_code("verify.py"),
+        options=run_options(
+            base=workflow.basedir,
+            workdir=Path.cwd(),
+            snakefile=workflow.main_snakefile,
+            configfiles=workflow.config_settings.configfiles,
+            overrides=workflow.config_settings.config,
+        ),
+    log:
+        "logs/verify.log",
+    conda:
+        ENV
+    script:
+        "../scripts/verify.py"

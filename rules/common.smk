@@ -1,5 +1,3 @@
-import hashlib
-import re
 import sys
 from pathlib import Path
 
@@ -9,8 +7,8 @@ from snakemake.utils import Paramspace
 # scripts/onestep (Snakemake puts the script folder on sys.path), installed or not.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from onestep.codehash import code_version  # noqa: E402
 from onestep.config import (  # noqa: E402
-    check_config,
     finite_size_rows,
     kernel_rows,
     learning_rows,
@@ -20,7 +18,7 @@ from onestep.config import (  # noqa: E402
     spike_sweep_rows,
 )
 
-check_config(config)
+# The config was validated in the Snakefile (onestep.validation) before this file is read.
 
 SEEDS = config["seeds"]
 SIM = Paramspace(simulation_points(config), param_sep="~")
@@ -36,27 +34,12 @@ def point_paths(template, rows, seeds=None):
     return expand(template, point=list(space.instance_patterns), seed=seeds)
 
 
-def _package_closure(modules):
-    """The package modules ``modules`` import, directly or not (``from .name import``)."""
-    package = Path(workflow.basedir) / "src" / "onestep"
-    seen, todo = set(), list(modules)
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            source = (package / f"{name}.py").read_text()
-            todo += re.findall(r"^from \.(\w+) import", source, flags=re.M)
-    return sorted(seen)
-
-
-def code_version(*modules):
-    """Hash of the package modules a rule's results depend on (with everything they import): a
-    rule param, so editing the math reruns exactly the jobs that use it (Snakemake itself only
-    tracks the script file)."""
-    digest = hashlib.sha256()
-    for name in _package_closure(modules):
-        digest.update((Path(workflow.basedir) / "src" / "onestep" / f"{name}.py").read_bytes())
-    return digest.hexdigest()[:16]
+def script_code(script):
+    """Hash of the package modules ``scripts/<script>`` imports, directly or not: a rule param,
+    so editing the math reruns exactly the jobs that use it (Snakemake itself only tracks the
+    script file). See onestep.codehash."""
+    base = Path(workflow.basedir)
+    return code_version(base / "scripts" / script, base / "src" / "onestep")
 
 
 def subconfig(section, *keys):

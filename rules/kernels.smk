@@ -27,9 +27,7 @@ rule kernel_spectrum:
         table=f"results/kernels/{POINT}.parquet",
         spectra=f"results/kernels/{POINT}.npz",
     params:
-        code=code_version(
-            "kernel_analysis", "sectors", "spectra", "kernels", "hermite", "activations"
-        ),
+        code=script_code("kernel_spectrum.py"),
         model=model_params,
         kernels=subconfig("kernels", "seed", "n_samples", "n_eigs", "quadrature"),
     log:
@@ -53,7 +51,7 @@ rule kernel_gap:
     output:
         f"results/kernels/gap/{POINT}.parquet",
     params:
-        code=code_version("kernel_studies", "kernels", "hermite", "activations"),
+        code=script_code("kernel_gap.py"),
         model=model_params,
         kernels=subconfig("kernels", "seed", "gap"),
     log:
@@ -78,10 +76,7 @@ rule sector_validation:
             subcategory="Tables",
         ),
     params:
-        code=code_version(
-            "kernel_studies", "kernel_analysis", "sectors", "spectra", "kernels", "theory",
-            "hermite", "activations"
-        ),
+        code=script_code("kernel_validation.py"),
         model=subconfig("model", "teacher", "psi", "tau", "center_labels"),
         kernels=subconfig("kernels", "seed", "spectrum_eta_t", "small_d", "n_eigs", "quadrature"),
     log:
@@ -104,6 +99,8 @@ rule aggregate_kernel_spectrum:
         point_paths("results/kernels/{point}.parquet", kernel_rows(config)),
     output:
         "results/tables/kernel_spectrum.parquet",
+    params:
+        code=script_code("aggregate_rows.py"),
     log:
         "logs/aggregate_kernel_spectrum.log",
     benchmark:
@@ -122,6 +119,8 @@ rule aggregate_kernel_gap:
         point_paths("results/kernels/gap/{point}.parquet", finite_size_rows(config)),
     output:
         "results/tables/kernel_gap.parquet",
+    params:
+        code=script_code("aggregate_rows.py"),
     log:
         "logs/aggregate_kernel_gap.log",
     benchmark:
@@ -146,7 +145,7 @@ rule kernel_eigenvalue_table:
             subcategory="Tables",
         ),
     params:
-        code=code_version("kernel_studies"),
+        code=script_code("kernel_eigenvalue_table.py"),
     log:
         "logs/kernel_eigenvalue_table.log",
     benchmark:
@@ -170,7 +169,7 @@ rule plot_kernel_spectrum:
             category="2. Induced kernel",
         ),
     params:
-        code=code_version("plotting"),
+        code=script_code("plot_kernel_spectrum.py"),
     log:
         "logs/plot/kernel_spectrum.log",
     benchmark:
@@ -183,7 +182,8 @@ rule plot_kernel_spectrum:
 
 rule plot_kernel_eigenvalues:
     input:
-        "results/tables/kernel_spectrum.parquet",
+        table="results/tables/kernel_spectrum.parquet",
+        theory="results/tables/theory_curves_kernel.parquet",
     output:
         report(
             "figures/kernel_eigenvalues.png",
@@ -191,7 +191,7 @@ rule plot_kernel_eigenvalues:
             category="2. Induced kernel",
         ),
     params:
-        code=code_version("plotting", "kernel_studies", "kernel_analysis", "spectra", "theory"),
+        code=script_code("plot_kernel_eigenvalues.py"),
     log:
         "logs/plot/kernel_eigenvalues.log",
     benchmark:
@@ -204,7 +204,8 @@ rule plot_kernel_eigenvalues:
 
 rule plot_kernel_mixing:
     input:
-        "results/tables/kernel_spectrum.parquet",
+        table="results/tables/kernel_spectrum.parquet",
+        theory="results/tables/theory_curves_kernel.parquet",
     output:
         report(
             "figures/kernel_mixing.png",
@@ -212,7 +213,7 @@ rule plot_kernel_mixing:
             category="2. Induced kernel",
         ),
     params:
-        code=code_version("plotting", "kernel_studies", "kernel_analysis", "spectra", "theory"),
+        code=script_code("plot_kernel_mixing.py"),
     log:
         "logs/plot/kernel_mixing.log",
     benchmark:
@@ -233,7 +234,7 @@ rule plot_kernel_gap:
             category="2. Induced kernel",
         ),
     params:
-        code=code_version("plotting"),
+        code=script_code("plot_kernel_gap.py"),
     log:
         "logs/plot/kernel_gap.log",
     benchmark:

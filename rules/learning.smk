@@ -9,7 +9,7 @@ rule learning_curve:
     output:
         f"results/learning/{POINT}/seed~{{seed}}.parquet",
     params:
-        code=code_version("curves"),
+        code=script_code("learning_curve.py"),
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "n_test", "spiked_beta"),
     log:
@@ -30,6 +30,8 @@ rule aggregate_learning:
         point_paths("results/learning/{point}/seed~{seed}.parquet", learning_rows(config), SEEDS),
     output:
         "results/tables/learning_curves.parquet",
+    params:
+        code=script_code("aggregate_rows.py"),
     log:
         "logs/aggregate_learning.log",
     benchmark:
@@ -49,7 +51,7 @@ rule learning_theory:
     output:
         f"results/learning_theory/{POINT}.parquet",
     params:
-        code=code_version("curve_theory"),
+        code=script_code("learning_theory.py"),
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "theory_grid"),
         quadrature=config["kernels"]["quadrature"],
@@ -71,6 +73,8 @@ rule aggregate_learning_theory:
         point_paths("results/learning_theory/{point}.parquet", learning_rows(config)),
     output:
         "results/tables/learning_theory.parquet",
+    params:
+        code=script_code("aggregate_rows.py"),
     log:
         "logs/aggregate_learning_theory.log",
     benchmark:
@@ -88,6 +92,7 @@ rule plot_learning_curves:
     input:
         simulation="results/tables/learning_curves.parquet",
         theory="results/tables/learning_theory.parquet",
+        curves="results/tables/theory_curves_learning.parquet",
     output:
         report(
             "figures/learning_curves.png",
@@ -95,7 +100,7 @@ rule plot_learning_curves:
             category="3. Learning curves",
         ),
     params:
-        code=code_version("plotting", "learning", "curves", "curve_theory"),
+        code=script_code("plot_learning_curves.py"),
     log:
         "logs/plot/learning_curves.log",
     benchmark:

@@ -5,7 +5,7 @@ rule simulate:
     output:
         f"results/sim/{POINT}/seed~{{seed}}.npz",
     params:
-        code=code_version("model"),
+        code=script_code("simulate.py"),
         model=model_params,
         device=config["device"],
     log:
@@ -26,7 +26,7 @@ rule theory:
     output:
         f"results/theory/{POINT}.json",
     params:
-        code=code_version("theory"),
+        code=script_code("theory.py"),
         model=model_params,
     log:
         f"logs/theory/{POINT}.log",
@@ -49,7 +49,7 @@ rule hermite_table:
             category="Tables",
         ),
     params:
-        code=code_version("theory"),
+        code=script_code("hermite_table.py"),
         activations=sorted(
             {config["model"]["teacher"], config["spike"]["shape"]["student"]}
             | set(config["spike"]["students"])
@@ -74,7 +74,7 @@ rule estimate_spike:
         row=f"results/spike/{POINT}/seed~{{seed}}.parquet",
         projection=f"results/spike/{POINT}/seed~{{seed}}.projection.npz",
     params:
-        code=code_version("spike"),
+        code=script_code("estimate_spike.py"),
     log:
         f"logs/estimate_spike/{POINT}/seed~{{seed}}.log",
     benchmark:
@@ -96,6 +96,8 @@ rule aggregate_spike:
         theory=lambda wc: point_paths("results/theory/{point}.json", SPIKE_STUDIES[wc.study]),
     output:
         "results/tables/spike_{study}.parquet",
+    params:
+        code=script_code("aggregate_spike.py"),
     log:
         "logs/aggregate_spike/{study}.log",
     benchmark:
@@ -113,7 +115,8 @@ rule aggregate_spike:
 
 rule plot_spike_sweep:
     input:
-        "results/tables/spike_sweep.parquet",
+        table="results/tables/spike_sweep.parquet",
+        theory="results/tables/theory_curves_spike.parquet",
     output:
         report(
             "figures/spike_vs_step.png",
@@ -121,7 +124,7 @@ rule plot_spike_sweep:
             category="1. Spiked weights",
         ),
     params:
-        code=code_version("plotting", "theory"),
+        code=script_code("plot_spike_sweep.py"),
     log:
         "logs/plot/spike_vs_step.log",
     benchmark:
@@ -147,7 +150,7 @@ rule plot_spike_shape:
             category="1. Spiked weights",
         ),
     params:
-        code=code_version("plotting"),
+        code=script_code("plot_spike_shape.py"),
     log:
         "logs/plot/spike_shape.log",
     benchmark:
@@ -168,7 +171,7 @@ rule plot_finite_size:
             category="1. Spiked weights",
         ),
     params:
-        code=code_version("plotting"),
+        code=script_code("plot_finite_size.py"),
     log:
         "logs/plot/spike_finite_size.log",
     benchmark:

@@ -1,19 +1,16 @@
 """Snakemake adapter: one tidy table of spike estimates joined with their predictions."""
 
-import json
-
 import pandas as pd
 
 from onestep.config import SIM_COLUMNS
-from onestep.io import read_table, write_table
+from onestep.io import read_json, read_table, write_table
 from onestep.jobs import start_job
 
 log = start_job(snakemake)
 estimates = pd.concat([read_table(path) for path in snakemake.input.rows], ignore_index=True)
 predictions = []
 for path in snakemake.input.theory:
-    with open(path) as handle:
-        record = json.load(handle)
+    record = read_json(path)
     point = {k: record["point"][k] for k in SIM_COLUMNS}
     predictions.append({**point, **{f"theory_{k}": v for k, v in record["prediction"].items()}})
 table = estimates.merge(pd.DataFrame(predictions), on=list(SIM_COLUMNS), how="left",

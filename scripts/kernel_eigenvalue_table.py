@@ -2,9 +2,9 @@
 
 from onestep.io import read_table, write_table
 from onestep.jobs import start_job
-from onestep.kernel_studies import eigenvalue_table
+from onestep.kernels.studies import eigenvalue_table
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
+log = start_job(snakemake)
 table = eigenvalue_table(read_table(snakemake.input[0]))
 log.info("\n%s", table[["student", "eta_t", "kernel", "mode", "reference", "rel_err_quadrature",
                         "rel_err_rayleigh", "rel_err_gram"]].to_string())

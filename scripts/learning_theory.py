@@ -1,16 +1,13 @@
 """Snakemake adapter: eigenlearning KRR curves (k1, k0, beta-spiked) for one config point."""
 
-import json
-
 import numpy as np
 
 from onestep.curve_theory import kernel_theory_curve
-from onestep.io import write_table
+from onestep.io import read_json, stamp, write_table
 from onestep.jobs import start_job
 
 log = start_job(snakemake)
-with open(snakemake.input.theory) as handle:
-    prediction = json.load(handle)["prediction"]
+prediction = read_json(snakemake.input.theory)["prediction"]
 model, options = snakemake.params.model, snakemake.params.learning
 alphas = np.geomspace(min(options["alpha"]), max(options["alpha"]), options["theory_grid"])
 curve = kernel_theory_curve(
@@ -19,7 +16,6 @@ curve = kernel_theory_curve(
     ridge=options["ridge"], ridge_convention=options["ridge_convention"],
     quadrature=snakemake.params.quadrature,
 )
-for key, value in model.items():
-    curve[key] = value
+stamp(curve, model)
 log.info("\n%s", curve.pivot(index="alpha", columns="method", values="test_mse").to_string())
 write_table(curve, snakemake.output[0])

@@ -2,16 +2,17 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from onestep.io import read_table
 from onestep.jobs import start_job
-from onestep.kernel_analysis import theory_rows
-from onestep.kernel_studies import THEORY_PRIORITY, theory_curves
 from onestep.plotting import blank_panel, save_figure, set_style
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
-table = read_table(snakemake.input[0])
+log = start_job(snakemake)
+table = read_table(snakemake.input.table)
+theory = read_table(snakemake.input.theory)
+theory = theory[theory["stage"] == "kernel"]
+priority = theory[["variant", "variant_rank"]].drop_duplicates().sort_values("variant_rank")
+THEORY_PRIORITY = tuple(priority["variant"])  # best available theory first
 eig = table[table["quantity"] == "eigenvalue"]
 students = list(dict.fromkeys(table["student"]))
 modes = {"boosted_linear": "boosted linear (target-aligned, ~kappa)",
@@ -29,16 +30,13 @@ markers = [  # (kernel, estimator, marker, colour, label, x offset)
 ]
 row0 = table.iloc[0]
 d = int(row0["d"])
-grid = np.linspace(0.0, 1.05 * table["eta_t"].max(), 64)
 set_style()
 fig, axes = plt.subplots(len(modes), len(students), figsize=(6.4 * len(students), 13.0),
                          squeeze=False)
 for col, student in enumerate(students):
-    curves = theory_curves(student=student, teacher=row0["teacher"], psi=float(row0["psi"]),
-                           tau=float(row0["tau"]), center_labels=bool(row0["center_labels"]),
-                           d=d, eta_grid=grid)
-    curves = curves[curves["quantity"] == "eigenvalue"]
-    flat = pd.DataFrame(theory_rows(student, c=1.0, theta=0.0, d=d))
+    mine = theory[theory["student"] == student]
+    curves = mine[(mine["kernel"] == "k1") & (mine["quantity"] == "eigenvalue")]
+    flat = mine[mine["kernel"] == "k0"]
     for row, (mode, title) in enumerate(modes.items()):
         ax = axes[row, col]
         ax.set_title(f"{student}: {title}", fontsize=10.5)
@@ -93,8 +91,8 @@ fig.suptitle(f"Eigenvalues of the induced kernel against the step size (d={d}, "
              f"m={int(row0['n_samples'])} fresh samples, simulation seed {int(row0['seed'])}, "
              f"teacher {row0['teacher']}, psi={row0['psi']:g})")
 save_figure(fig, snakemake.output[0], bottom=0.11, caption=(
-    "Lines: theory for k1 at the predicted (c, theta) (THEORY.md 4; onestep.spectra): best "
-    "available = exact (relu linear modes) else large-step; k0 dashed. "
+    "Lines: theory for k1 at the predicted (c, theta) (THEORY.md 4; onestep.kernels.predictions): "
+    "best available = exact (relu linear modes) else large-step; k0 dashed. "
     "Markers: sector quadrature, Rayleigh quotient of the quadrature eigenfunction on m fresh "
     "samples (jackknife SE), Gram eigenvalue of K/m (only where the theory says it separates "
     "from the Marchenko-Pastur bulk; SE = first-order fluctuation), for k1 and the RF kernel of "

@@ -6,7 +6,8 @@ import seaborn as sns
 
 from onestep.io import read_table
 from onestep.jobs import start_job
-from onestep.plotting import loglog_slope, save_figure, set_style
+from onestep.plotting import save_figure, set_style
+from onestep.stats import loglog_slope
 
 log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
 table = read_table(snakemake.input[0])

@@ -1,19 +1,19 @@
 """Snakemake adapter: overlaps of the top even eigenfunctions with 1, R and He2(kappa) vs eta_t."""
 
 import matplotlib.pyplot as plt
-import numpy as np
 import seaborn as sns
 from matplotlib.lines import Line2D
 
 from onestep.io import read_table
 from onestep.jobs import start_job
-from onestep.kernel_analysis import CANDIDATES
-from onestep.kernel_studies import theory_curves
 from onestep.plotting import blank_panel, save_figure, set_style
 
-log = start_job(snakemake)  # noqa: F821 - injected by Snakemake
-table = read_table(snakemake.input[0])
+log = start_job(snakemake)
+table = read_table(snakemake.input.table)
+theory = read_table(snakemake.input.theory)
+theory = theory[(theory["stage"] == "kernel") & (theory["kernel"] == "k1")]
 over = table[table["quantity"].str.startswith("overlap_")]
+CANDIDATES = tuple(q.removeprefix("overlap_") for q in dict.fromkeys(over["quantity"]))
 students = list(dict.fromkeys(table["student"]))
 names = {"constant": "constant 1", "radial": r"radial $R=(|x|^2-d)/\sqrt{2d}$",
          "he2_kappa": r"$He_2(\kappa)/\sqrt{2}$"}
@@ -26,9 +26,7 @@ fig, axes = plt.subplots(len(modes), len(students), figsize=(6.4 * len(students)
                          squeeze=False)
 for col, student in enumerate(students):
     mine = over[over["student"] == student]
-    curves = theory_curves(student=student, teacher=row0["teacher"], psi=float(row0["psi"]),
-                           tau=float(row0["tau"]), center_labels=bool(row0["center_labels"]), d=d,
-                           eta_grid=np.linspace(0.0, 1.05 * table["eta_t"].max(), 64))
+    curves = theory[theory["student"] == student]
     for row, (mode, title) in enumerate(modes.items()):
         ax = axes[row, col]
         ax.set_title(f"{student}: {title} of k1", fontsize=10.5)

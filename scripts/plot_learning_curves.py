@@ -2,16 +2,15 @@
 
 import matplotlib.pyplot as plt
 
-from onestep.curve_theory import KERNELS
-from onestep.curves import METHODS
 from onestep.io import read_table
 from onestep.jobs import start_job
-from onestep.learning import population_linear_mse
-from onestep.plotting import save_figure, seed_summary, set_style
+from onestep.plotting import KERNEL_LABELS, METHOD_LABELS, save_figure, set_style
+from onestep.stats import seed_summary
 
 log = start_job(snakemake)
 sim = read_table(snakemake.input.simulation)
 theory = read_table(snakemake.input.theory)
+lines = read_table(snakemake.input.curves)
 summary = seed_summary(sim, ["student", "eta_t", "method", "alpha"], ["test_mse"])
 colors = {"rf_post": "C0", "krr_k1": "C1", "rf_init": "C2", "krr_k0": "C3", "krr_beta": "C4",
           "linear": "0.45"}
@@ -22,11 +21,11 @@ set_style()
 fig, axes = plt.subplots(len(students), len(steps), figsize=(5.6 * len(steps),
                          4.3 * len(students)), squeeze=False, sharey=True)
 row0 = sim.iloc[0]
-floor = population_linear_mse(teacher=row0["teacher"], tau=float(row0["tau"]))
+floor = float(lines.loc[lines["quantity"] == "population_linear_mse", "value"].iloc[0])
 for i, student in enumerate(students):
     for j, eta in enumerate(steps):
         ax = axes[i, j]
-        for method, label in METHODS.items():
+        for method, label in METHOD_LABELS.items():
             rows = summary[(summary["student"] == student) & (summary["eta_t"] == eta)
                            & (summary["method"] == method)].sort_values("alpha")
             if rows.empty:
@@ -34,7 +33,7 @@ for i, student in enumerate(students):
             ax.errorbar(rows["alpha"], rows["test_mse"], yerr=rows["test_mse_sd"],
                         fmt=markers[method], color=colors[method], ms=5, capsize=2.5,
                         label=f"{label} (sim.)")
-        for method, label in KERNELS.items():
+        for method, label in KERNEL_LABELS.items():
             rows = theory[(theory["student"] == student) & (theory["eta_t"] == eta)
                           & (theory["method"] == method)].sort_values("alpha")
             if method in summary["method"].values and not rows.empty:

@@ -5,7 +5,8 @@ import numpy as np
 
 from onestep.io import load_npz, read_table
 from onestep.jobs import start_job
-from onestep.plotting import gaussian_density, save_figure, set_style
+from onestep.plotting import save_figure, set_style
+from onestep.stats import gaussian_density
 
 log = start_job(snakemake)
 table = read_table(snakemake.input.table)

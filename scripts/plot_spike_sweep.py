@@ -1,32 +1,31 @@
 """Snakemake adapter: theta, c, gamma against eta_t (theory lines, simulation points)."""
 
 import matplotlib.pyplot as plt
-import numpy as np
 import seaborn as sns
 
 from onestep.io import read_table
 from onestep.jobs import start_job
-from onestep.plotting import plot_theory_and_points, save_figure, seed_summary, set_style
-from onestep.theory import predict_spike
+from onestep.plotting import plot_theory_and_points, save_figure, set_style
+from onestep.stats import seed_summary
 
 log = start_job(snakemake)
-table = read_table(snakemake.input[0])
+table = read_table(snakemake.input.table)
+theory = read_table(snakemake.input.theory)
+theory = theory[theory["stage"] == "spike"]
 model = table.iloc[0]
 quantities = [("theta", r"spike strength $\theta$"), ("c", r"bulk scale $c$"),
               ("gamma", r"alignment $\gamma=|\langle \hat h,\beta\rangle|$")]
 summary = seed_summary(table, ["student", "eta_t"], [f"{q}_hat" for q, _ in quantities])
 set_style()
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-grid = np.linspace(0.0, table["eta_t"].max() * 1.05, 120)
 colors = dict(zip(sorted(table["student"].unique()), sns.color_palette("colorblind"), strict=False))
 for student, color in colors.items():
-    curve = [predict_spike(student=student, teacher=model["teacher"], eta_t=e, psi=model["psi"],
-                           tau=model["tau"], center_labels=bool(model["center_labels"]))
-             for e in grid]
+    curve = theory[theory["student"] == student]
     rows = summary[summary["student"] == student]
     for ax, (name, label) in zip(axes, quantities, strict=True):
+        line = curve[curve["quantity"] == name].sort_values("eta_t")
         plot_theory_and_points(
-            ax, x_theory=grid, y_theory=[getattr(p, name) for p in curve],
+            ax, x_theory=line["eta_t"].to_numpy(), y_theory=line["value"].to_numpy(),
             x=rows["eta_t"], y=rows[f"{name}_hat"], yerr=rows[f"{name}_hat_sd"],
             color=color, label=f"{student} student",
         )

@@ -5,7 +5,7 @@ The linear kernel k(z, z') = <z, z'> then has population eigenvalues lambda_j wi
 z_j / sqrt(lambda_j), and the target power on mode j is beta_j^2 lambda_j. The test error of the
 ridge solution w is exact in closed form, sum_j lambda_j (w_j - beta_j)^2 + sigma^2, so the only
 randomness is the training draw; w is computed by a direct np.linalg.solve (independent of
-onestep.learning).
+onestep.ridge).
 
 Tolerance: |mean_sim / theory - 1| < 3 SE + 1 / n, with SE the standard error of the seed average
 (relative). The deterministic-equivalent bias of the theory is O(1/n) in expectation (single draws

@@ -45,3 +45,25 @@ def test_missing_inputs_are_named(tmp_path):
         read_table(tmp_path / "nope.parquet")
     with pytest.raises(ValueError, match="suffix"):
         write_table(pd.DataFrame(), tmp_path / "table.txt")
+
+
+def test_read_json_names_missing_and_damaged_files(tmp_path):
+    from onestep.io import read_json, write_json
+
+    write_json({"prediction": {"theta": 0.5}}, tmp_path / "ok.json")
+    assert read_json(tmp_path / "ok.json")["prediction"]["theta"] == 0.5
+    with pytest.raises(FileNotFoundError, match="nope.json"):
+        read_json(tmp_path / "nope.json")
+    (tmp_path / "cut.json").write_text('{"prediction": {"the')
+    with pytest.raises(ValueError, match="cut.json"):
+        read_json(tmp_path / "cut.json")
+
+
+def test_stamp_appends_provenance_columns_in_order():
+    from onestep.io import stamp
+
+    table = pd.DataFrame({"value": [1.0, 2.0]})
+    out = stamp(table, {"student": "relu", "d": 40}, {"seed": 0, "d": 41})
+    assert out is table
+    assert list(out.columns) == ["value", "student", "d", "seed"]
+    assert out["d"].tolist() == [41, 41] and out["student"].tolist() == ["relu", "relu"]

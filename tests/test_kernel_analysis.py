@@ -13,15 +13,10 @@ import pytest
 from scipy.integrate import quad
 from scipy.special import gammaln
 
-from onestep.kernel_analysis import (
-    KERNELS,
-    ROW_COLUMNS,
-    analyse_kernel_point,
-    find_modes,
-    outlier_statistics,
-)
-from onestep.kernel_studies import eigenvalue_table, kernel_gap, sector_validation
-from onestep.sectors import SectorSpectrum, sector_spectrum
+from onestep.kernels.analysis import KERNELS, ROW_COLUMNS, analyse_kernel_point, find_modes
+from onestep.kernels.estimators import outlier_statistics
+from onestep.kernels.sectors import SectorSpectrum, sector_spectrum
+from onestep.kernels.studies import eigenvalue_table, kernel_gap, sector_validation
 
 D, M, C, THETA = 30, 600, 1.1, 0.4
 GRID = dict(n_kappa=32, n_r=16, n_t=24)
@@ -158,16 +153,15 @@ def test_top_mode_estimators_agree_and_mix_with_he2(relu_rows):
 
 def test_odd_activation_has_no_even_modes():
     res = sector_spectrum(activation="tanh", d=12, theta=0.5, n_eigs=4, **GRID)
-    modes = find_modes(res, res.options["act"])
+    modes = find_modes(res, res.grid.activation)
     assert set(modes) == {"boosted_linear", "orthogonal_linear"}
     assert modes["orthogonal_linear"][0] == 1 and res.parity[0][modes["boosted_linear"][1]] == -1
 
 
 def _toy_spectrum(spike, bulk, n_bulk):
     vals = {0: np.array([spike]), 1: np.array([bulk])}
-    return SectorSpectrum("toy", "pair", n_bulk + 1, 1.0, 0.0, np.zeros(2), np.ones(2) / 2,
-                          np.ones(1), np.ones(1), vals, {0: np.ones(1), 1: np.ones(1)},
-                          {0: 1, 1: n_bulk}, {}, spike + n_bulk * bulk)
+    return SectorSpectrum(None, vals, {0: np.ones(1), 1: np.ones(1)}, {0: 1, 1: n_bulk}, {},
+                          spike + n_bulk * bulk)
 
 
 def test_outlier_statistics_match_monte_carlo_sample_covariance():

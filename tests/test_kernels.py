@@ -9,14 +9,24 @@ import math
 import numpy as np
 import pytest
 
-from onestep.kernels import (
+from onestep.activations import get_activation
+from onestep.covariance import SpikedCovariance
+from onestep.kernels.gram import (
     gaussian_kernel_gram,
-    input_transform,
-    pair_kernel,
+    gaussian_kernel_train_test,
     random_features_gram,
     relative_frobenius_gap,
-    spiked_covariance_moments,
 )
+from onestep.kernels.pairs import pair_kernel
+from onestep.kernels.series import fast_numpy, series_factors
+
+
+def spiked_covariance_moments(X, Y=None, *, c, theta, direction):
+    return SpikedCovariance(c, theta, direction).moments(X, Y)
+
+
+def input_transform(X, *, c, theta, direction):
+    return SpikedCovariance(c, theta, direction).input_transform(X)
 
 
 def _unit(rng, d):
@@ -314,3 +324,65 @@ def test_pipeline_size_series_gram_matches_erf_closed_form():
     closed = gaussian_kernel_gram(X, **kw)
     diag = np.sqrt(np.diag(closed))
     assert np.max(np.abs(series - closed) / np.outer(diag, diag)) < 1e-11
+
+
+# ---------------------------------------------------------------- shared products and factors
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu"])
+def test_train_test_grams_and_shared_inner_products(act):
+    rng = np.random.default_rng(15)
+    d = 60
+    u = _unit(rng, d)
+    X, Xt = rng.standard_normal((120, d)), rng.standard_normal((70, d))
+    kw = dict(activation=act, c=1.2, theta=0.8, direction=u)
+    K, Kt = gaussian_kernel_train_test(X, Xt, **kw)
+    ref, ref_t = gaussian_kernel_gram(X, **kw), gaussian_kernel_gram(Xt, X, **kw)
+    # Jointly compressed factors vs per-call ones: each within 1e-14 relative of the exact sum.
+    diag = np.sqrt(np.diag(ref))
+    assert np.array_equal(K, K.T)
+    assert np.max(np.abs(K - ref) / np.outer(diag, diag)) < 1e-12
+    diag_t = np.sqrt(np.diag(gaussian_kernel_gram(Xt, **kw)))
+    assert np.max(np.abs(Kt - ref_t) / np.outer(diag_t, diag)) < 1e-12
+    inner, inner_t = X @ X.T, Xt @ X.T
+    keep = inner.copy()
+    K2, Kt2 = gaussian_kernel_train_test(X, Xt, inner_train=inner, inner_test=inner_t, **kw)
+    assert np.array_equal(inner, keep)  # not modified
+    np.testing.assert_allclose(K2, K, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(Kt2, Kt, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(gaussian_kernel_gram(Xt, X, inner=inner_t, **kw), ref_t, rtol=0,
+                               atol=1e-13)
+    with pytest.raises(ValueError, match="inner"):
+        gaussian_kernel_gram(X, inner=inner_t, **kw)
+
+
+def test_series_factors_error_bound_and_compression():
+    # Tables of a smooth 2-parameter family (like M_k over rows): numerically low rank.
+    rng = np.random.default_rng(16)
+    xi = np.linspace(0.05, 6.0, 60)
+    omega = np.exp(-0.5 * xi**2) * (xi[1] - xi[0])
+    a, b = rng.uniform(-3, 3, (2, 200)), rng.uniform(-3, 3, (2, 150))
+
+    def table(p):
+        return np.stack([np.tanh(np.outer(p[0], xi) + p[1][:, None]) * (0.4**k)
+                         for k in range(6)])
+
+    ta, tb = table(a), table(b)
+    rho_max = 0.3
+    fa, fb = series_factors([ta, tb], omega, rho_max)
+    scale_a = np.sqrt(np.einsum("kmj,kmj,j->m", ta, ta, omega))
+    scale_b = np.sqrt(np.einsum("kmj,kmj,j->m", tb, tb, omega))
+    for k in range(6):
+        exact = (ta[k] * omega) @ tb[k].T
+        err = np.abs(fa[k] @ fb[k].T - exact) / np.outer(scale_a, scale_b)
+        assert np.max(err) * rho_max**k <= 1e-14  # the guaranteed (Cauchy-Schwarz) bound
+        assert fa[k].shape[1] < 40  # far below the 60 xi nodes
+    assert fa[5].shape[1] <= fa[0].shape[1]  # higher terms need less (weighted by rho^k)
+
+
+def test_fast_tanh_matches_numpy():
+    z = np.concatenate([np.linspace(-30, 30, 100_001), [0.0, -0.0, 1e-300, -1e-20, 800.0,
+                                                        -800.0]])
+    fast = fast_numpy(get_activation("tanh", key="s"))(z)
+    assert np.max(np.abs(fast - np.tanh(z))) <= 4.5e-16
+    assert fast[-2] == 1.0 and fast[-1] == -1.0 and np.all(np.isfinite(fast))

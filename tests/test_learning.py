@@ -1,13 +1,16 @@
-"""Solvers in onestep.learning checked against direct linear algebra and closed forms."""
+"""Solvers in onestep.ridge checked against direct linear algebra and closed forms."""
 
 import math
 
 import numpy as np
 import pytest
 
-from onestep.learning import (
+from onestep.linalg import prefix_cho_solve, shifted_cholesky
+from onestep.ridge import (
     best_linear_mse,
     kernel_ridge,
+    nested_kernel_ridge,
+    nested_ridge_features,
     population_linear_mse,
     ridge_features,
     test_mse,
@@ -166,3 +169,70 @@ def test_shape_mismatches_raise():
         kernel_ridge(np.ones((4, 5)), np.zeros(4), np.ones((2, 5)), ridges=[1.0])
     with pytest.raises(ValueError, match="K_test_train"):
         kernel_ridge(np.eye(4), np.zeros(4), np.ones((2, 3)), ridges=[1.0])
+
+
+# ---------------------------------------------------------------- Cholesky and nested solvers
+
+
+@pytest.mark.parametrize(("n", "p"), [(40, 90), (90, 40)])
+def test_cholesky_solver_matches_eigendecomposition(n, p):
+    rng = np.random.default_rng(8)
+    F, Ft = _features(rng, n, p)
+    y = rng.standard_normal(n)
+    for method in ("primal", "dual"):
+        chol = ridge_features(F, y, Ft, ridges=RIDGES, method=method)
+        eig = ridge_features(F, y, Ft, ridges=RIDGES, method=method, solver="eigh")
+        # Condition numbers <= ~1e6 (smallest ridge): both ~1e-13 from the exact solution.
+        assert _rel(chol, eig) < 1e-10
+    K, Kt = F @ F.T, Ft @ F.T
+    assert _rel(kernel_ridge(K, y, Kt, ridges=RIDGES),
+                kernel_ridge(K, y, Kt, ridges=RIDGES, solver="eigh")) < 1e-10
+
+
+@pytest.mark.parametrize("convention", ["mean", "sum"])
+def test_nested_kernel_ridge_matches_separate_fits(convention):
+    # 'sum': n lambda constant, so one Cholesky of the largest block serves every prefix.
+    rng = np.random.default_rng(9)
+    F, Ft = _features(rng, 300, 120)
+    K, Kt, y = F @ F.T + 0.1, Ft @ F.T + 0.1, rng.standard_normal(300)
+    sizes = np.array([300, 17, 120, 121, 256, 257])  # unsorted; across the 256-row sub-blocks
+    lam = np.full(sizes.size, 0.01) if convention == "mean" else 0.5 / sizes
+    got = nested_kernel_ridge(K.copy(), y, Kt, sizes=sizes, ridges=lam, overwrite=True)
+    for row, n, r in zip(got, sizes, lam, strict=True):
+        ref = kernel_ridge(K[:n, :n], y[:n], Kt[:, :n], ridges=[r], solver="eigh")[0]
+        assert _rel(row, ref) < 1e-10
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_nested_ridge_features_matches_separate_fits(fit_intercept):
+    rng = np.random.default_rng(10)
+    F, Ft = _features(rng, 200, 60)
+    F, Ft = F + 3.0, Ft + 3.0  # far from centred: the intercept matters
+    y = rng.standard_normal(200) + 2.0
+    sizes = np.array([20, 60, 61, 150, 200])  # dual (n <= p) and accumulated primal sizes
+    for lam in (np.full(5, 0.02), 0.3 / sizes, np.zeros(5)):  # mean, sum, ridgeless
+        got = nested_ridge_features(F, y, Ft, sizes=sizes, ridges=lam,
+                                    fit_intercept=fit_intercept)
+        for row, n, r in zip(got, sizes, lam, strict=True):
+            mx = F[:n].mean(axis=0) if fit_intercept else 0.0
+            my = y[:n].mean() if fit_intercept else 0.0
+            ref = ridge_features(F[:n] - mx, y[:n] - my, Ft - mx, ridges=[r], solver="eigh")[0]
+            # Ridgeless at n = p = 60 is ill-conditioned: min-norm LS agrees to ~1e-9 there.
+            assert _rel(row, ref + my) < (1e-7 if r == 0 else 1e-10), (n, r)
+
+
+def test_prefix_cholesky_solves_and_non_pd_detection():
+    rng = np.random.default_rng(11)
+    A = rng.standard_normal((600, 200))
+    K, b = A @ A.T, rng.standard_normal(600)
+    factor = shifted_cholesky(K, 0.3)
+    for n in (1, 255, 256, 257, 600):
+        x = prefix_cho_solve(factor, b, n)
+        assert _rel(x, np.linalg.solve(K[:n, :n] + 0.3 * np.eye(n), b[:n])) < 1e-11
+    assert shifted_cholesky(K, 0.0) is None  # rank 200 < 600: not positive definite
+    with pytest.raises(ValueError, match="solver"):
+        kernel_ridge(K, b, K, ridges=[1.0], solver="lu")
+    with pytest.raises(ValueError, match="sizes"):
+        nested_kernel_ridge(K, b, K, sizes=[0, 10], ridges=[1.0, 1.0])
+    with pytest.raises(ValueError, match="ridges"):
+        nested_ridge_features(A, b, A, sizes=[10, 20], ridges=[1.0])

@@ -14,15 +14,17 @@ from scipy.integrate import quad
 from scipy.linalg import eigh
 from scipy.special import eval_gegenbauer, roots_genlaguerre, roots_jacobi
 
-from onestep.kernels import pair_kernel
-from onestep.sectors import (
-    chi_rule,
+from onestep.kernels.pairs import pair_kernel
+from onestep.kernels.sectors import (
     evaluate_sector_eigenfunction,
-    harmonic_dimension,
-    legendre_polynomials,
     sector_spectrum,
-    sphere_cosine_rule,
     target_sector_power,
+)
+from onestep.quadrature import (
+    chi_rule,
+    gegenbauer_polynomials,
+    harmonic_dimension,
+    sphere_cosine_rule,
 )
 
 COARSE = dict(n_kappa=24, n_r=12, n_t=16, n_g=32, n_rho=8)
@@ -42,7 +44,7 @@ def test_quadrature_rules_moments_and_large_dimension():
 def test_legendre_normalisation_matches_gegenbauer_and_addition_theorem():
     dim = 7
     t, w = sphere_cosine_rule(30, dim=dim)
-    P = legendre_polynomials(t, dim=dim, max_degree=4)
+    P = gegenbauer_polynomials(t, dim=dim, max_degree=4)
     ref = [eval_gegenbauer(k, (dim - 2) / 2, t) / eval_gegenbauer(k, (dim - 2) / 2, 1.0)
            for k in range(5)]
     np.testing.assert_allclose(P, ref, atol=1e-13)
@@ -233,7 +235,7 @@ def test_target_power_monte_carlo():
     r = np.linalg.norm(X[:, 1:], axis=1)
     y = np.tanh(gamma * X[:, 0] + math.sqrt(1 - gamma**2) * X[:, 1])
     for sector, k in ((0, 1), (1, 0)):
-        zonal = math.sqrt(res.multiplicity[sector]) * legendre_polynomials(
+        zonal = math.sqrt(res.multiplicity[sector]) * gegenbauer_polynomials(
             X[:, 1] / r, dim=d - 1, max_degree=sector)[sector]
         f = evaluate_sector_eigenfunction(res, sector=sector, index=k, kappa=X[:, 0], r=r) * zonal
         est, se = (f * y).mean(), (f * y).std() / math.sqrt(m)

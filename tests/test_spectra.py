@@ -5,17 +5,19 @@ import math
 import numpy as np
 import pytest
 
-from onestep.kernels import pair_kernel
-from onestep.sectors import sector_spectrum
-from onestep.spectra import (
+from onestep.kernels.estimators import (
     candidate_functions,
     eigenvector_overlaps,
     gram_top_eigenpairs,
-    large_step_spectrum,
     rayleigh_quotient,
+)
+from onestep.kernels.pairs import pair_kernel
+from onestep.kernels.predictions import (
+    large_step_spectrum,
     relu_linear_eigenvalues,
     relu_top_mode,
 )
+from onestep.kernels.sectors import sector_spectrum
 
 GRID = dict(n_kappa=32, n_r=16, n_t=24, n_g=48, n_rho=12)
 

@@ -65,10 +65,12 @@ def test_changing_one_step_size_reruns_only_its_dependants(tiny_run):
     override = write_config(tiny_run / "override.yaml", config)
     proc = run_snakemake(tiny_run, "-n", "--configfile", TINY, str(override))
     counts = job_counts(proc.stdout)
-    # one student x one seed at the new step, its theory, the sweep table and figure, the claims
-    # measured on that table, the manifest of final outputs, and `all`; nothing of the other stages
+    # one student x one seed at the new step, its theory, the sweep table, the spike theory lines
+    # (their grid ends at the largest step) and figure, the claims measured on that table, the
+    # manifest of final outputs, and `all`; nothing of the other stages
     assert counts == {"simulate": 1, "estimate_spike": 1, "theory": 1, "aggregate_spike": 1,
-                      "plot_spike_sweep": 1, "claims": 1, "manifest": 1, "all": 1}, counts
+                      "theory_curves": 1, "plot_spike_sweep": 1, "claims": 1, "manifest": 1,
+                      "all": 1}, counts
 
 
 def test_changing_a_model_parameter_reruns_the_simulations(tiny_run):
@@ -112,6 +114,45 @@ def test_check_fails_loudly_on_a_failed_claim(tiny_run):
     claims.to_csv(claims_path, index=False)
     run_snakemake(tiny_run, "check", "--cores", "1", "--configfile", TINY)
     assert f"{len(claims)} passed, 0 failed" in (tiny_run / "results" / "check.txt").read_text()
+
+
+FINAL = {"claims", "manifest", "all"}
+SPIKE_DOWN = {"aggregate_spike", "plot_spike_sweep", "plot_spike_shape", "plot_finite_size"}
+KERNEL_DOWN = {"aggregate_kernel_spectrum", "aggregate_kernel_gap", "kernel_eigenvalue_table",
+               "plot_kernel_spectrum", "plot_kernel_eigenvalues", "plot_kernel_mixing",
+               "plot_kernel_gap"}
+LEARNING_DOWN = {"aggregate_learning", "plot_learning_curves"}
+
+
+@pytest.mark.parametrize(("module", "expected"), [
+    # the step: every simulation and everything computed from one
+    ("model.py", {"simulate", "estimate_spike", "kernel_spectrum", "kernel_gap", "learning_curve"}
+     | SPIKE_DOWN | KERNEL_DOWN | LEARNING_DOWN | FINAL),
+    # spike estimates: not the simulations, not the theory
+    ("spike.py", {"estimate_spike", "kernel_spectrum", "kernel_gap", "learning_curve"}
+     | SPIKE_DOWN | KERNEL_DOWN | LEARNING_DOWN | FINAL),
+    # kernel theory: the kernel jobs and the theory table, not the step or the learning curves
+    ("kernels/predictions.py", {"kernel_spectrum", "kernel_gap", "sector_validation",
+                                "theory_curves"} | KERNEL_DOWN | FINAL),
+    # the solvers: learning curves and the linear floor of the theory table
+    ("ridge.py", {"learning_curve", "theory_curves"} | LEARNING_DOWN | FINAL),
+    # the KRR theory only
+    ("curve_theory.py", {"learning_theory", "aggregate_learning_theory", "plot_learning_curves"}
+     | FINAL),
+    # drawing: figures only
+    ("plotting.py", {"plot_spike_sweep", "plot_spike_shape", "plot_finite_size",
+                     "plot_kernel_spectrum", "plot_kernel_eigenvalues", "plot_kernel_mixing",
+                     "plot_kernel_gap", "plot_learning_curves", "manifest", "all"}),
+])
+def test_editing_one_module_reruns_exactly_its_jobs(tiny_run, module, expected):
+    path = tiny_run / "src" / "onestep" / module
+    original = path.read_text()
+    try:
+        path.write_text(original + "\n# an edit\n")
+        counts = job_counts(run_snakemake(tiny_run, "-n", "--configfile", TINY).stdout)
+    finally:
+        path.write_text(original)
+    assert set(counts) == expected, (sorted(set(counts) - expected), sorted(expected - set(counts)))
 
 
 def test_simulation_is_bitwise_reproducible(tiny_run):

@@ -1,19 +1,20 @@
 """onestep: one-step feature learning, spiked random features and data-adaptive kernels.
 
-The math behind the replication of arXiv:2605.17718. Submodules:
+The math behind the replication of arXiv:2605.17718 (theory: docs/THEORY.md). Modules by role;
+imports point down this list only:
 
-- :mod:`onestep.activations`, :mod:`onestep.hermite`: activations and Hermite coefficients
-- :mod:`onestep.theory`: spiked-Gaussian predictions (theta, c, gamma)
-- :mod:`onestep.model`, :mod:`onestep.spike`: the one-step simulation and its spike estimates
-- :mod:`onestep.pairs`, :mod:`onestep.kernels`: the bivariate Gaussian kernel and Gram matrices
-- :mod:`onestep.sectors`, :mod:`onestep.spectra`: exact population spectra, finite-sample
-  estimators and spectral theory
-- :mod:`onestep.kernel_analysis`, :mod:`onestep.kernel_studies`: the kernel-stage computations
-- :mod:`onestep.learning`, :mod:`onestep.eigenlearning`, :mod:`onestep.curves`,
-  :mod:`onestep.curve_theory`: solvers, learning curves and their theory
-- :mod:`onestep.claims`: the reproduction check
-- :mod:`onestep.io`, :mod:`onestep.config`, :mod:`onestep.plotting`, :mod:`onestep.jobs`,
-  :mod:`onestep.benchmarks`: pipeline plumbing
+- foundations: :mod:`.quadrature` (every Gauss rule), :mod:`.activations`, :mod:`.hermite`,
+  :mod:`.covariance` (the spiked covariance value), :mod:`.linalg`, :mod:`.streams` (random
+  streams), :mod:`.stats`;
+- the step and its spike: :mod:`.theory` (predictions), :mod:`.model` (simulation),
+  :mod:`.spike` (estimates);
+- kernels: the subpackage :mod:`.kernels` (pairs, Gram matrices, sector spectra, predictions,
+  estimators, analysis, studies);
+- learning: :mod:`.ridge` (solvers), :mod:`.eigenlearning`, :mod:`.curves` (simulation),
+  :mod:`.curve_theory` (KRR theory);
+- the check: :mod:`.claims`, :mod:`.verdict`;
+- plumbing: :mod:`.config`, :mod:`.io`, :mod:`.jobs`, :mod:`.codehash`, :mod:`.plotting` (draws
+  only), :mod:`.benchmarks`.
 """
 
 __version__ = "0.1.0"

@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 import scipy.special as sp
 
-__all__ = ["Activation", "get_activation", "ACTIVATION_NAMES", "hermite_e"]
+__all__ = ["Activation", "get_activation", "as_activation", "activation_parity", "ACTIVATION_NAMES",
+           "hermite_e"]
 
 ACTIVATION_NAMES = ("relu", "tanh", "erf", "linear", "he2", "he3", "hermite(c0,c1,...)")
 
@@ -143,3 +144,21 @@ def get_activation(name: str, *, key: str = "activation") -> Activation:
             label = "hermite(" + ",".join(f"{c:g}" for c in coefficients) + ")"
             return _hermite_sum(coefficients, label)
     raise ValueError(f"{key}={name!r}: unknown activation; expected one of {ACTIVATION_NAMES}")
+
+
+def as_activation(activation, *, key: str = "activation") -> Activation:
+    """An :class:`Activation` as given, or looked up by name (errors name ``key``)."""
+    if isinstance(activation, Activation):
+        return activation
+    return get_activation(activation, key=key)
+
+
+def activation_parity(activation) -> int:
+    """``-1`` odd, ``+1`` even, ``0`` neither (checked on a grid to 1e-12 relative)."""
+    act = as_activation(activation)
+    z = np.linspace(0.05, 8.0, 160)
+    plus, minus = act.numpy(z), act.numpy(-z)
+    tol = 1e-12 * (np.max(np.abs(plus)) + 1e-300)
+    if np.max(np.abs(plus + minus)) <= tol:
+        return -1
+    return 1 if np.max(np.abs(plus - minus)) <= tol else 0

@@ -1,20 +1,16 @@
-"""Config checks beyond the JSON schema, and the tables of config points the DAG is built from.
+"""The tables of config points the DAG is built from.
 
-The JSON schema (``schemas/config.schema.yaml``) checks types and ranges; :func:`check_config`
-adds what a schema cannot say (activation names parse, a sweep is not degenerate), naming the key
-and the value. :func:`simulation_points` turns the sweeps into one row per simulated model, the
-wildcards of the ``simulate`` rule (through :class:`snakemake.utils.Paramspace`).
+:func:`simulation_points` turns the sweeps into one row per simulated model, the wildcards of the
+``simulate`` rule (through :class:`snakemake.utils.Paramspace`); the ``*_rows`` functions list the
+points each stage uses. Validation of the config itself: :mod:`onestep.validation`.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .activations import get_activation
-
 __all__ = [
     "SIM_COLUMNS",
-    "check_config",
     "sim_frame",
     "spike_sweep_rows",
     "finite_size_rows",
@@ -25,36 +21,6 @@ __all__ = [
 ]
 
 SIM_COLUMNS = ("student", "second_layer", "d", "eta_t")
-
-
-def _require(condition: bool, key: str, value, why: str) -> None:
-    if not condition:
-        raise ValueError(f"config key {key}={value!r}: {why}")
-
-
-def check_config(config: dict) -> None:
-    """Raise ``ValueError`` naming the key and value of the first semantic problem found."""
-    model = config["model"]
-    get_activation(model["teacher"], key="model.teacher")
-    spike = config["spike"]
-    for i, name in enumerate(spike["students"]):
-        get_activation(name, key=f"spike.students[{i}]")
-    get_activation(spike["shape"]["student"], key="spike.shape.student")
-    for stage in ("kernels", "learning"):
-        for i, name in enumerate(config[stage]["students"]):
-            get_activation(name, key=f"{stage}.students[{i}]")
-    spectrum_step = config["kernels"]["spectrum_eta_t"]
-    _require(spectrum_step in config["kernels"]["eta_t"], "kernels.spectrum_eta_t", spectrum_step,
-             f"must be one of kernels.eta_t={config['kernels']['eta_t']}")
-    kernel_seed = config["kernels"]["seed"]
-    _require(kernel_seed in config["seeds"], "kernels.seed", kernel_seed,
-             f"must be one of seeds={config['seeds']}")
-    n_neurons = model["phi"] * min(spike["finite_size"]["d"])
-    _require(round(n_neurons) >= 2, "model.phi", model["phi"],
-             "gives fewer than 2 neurons at the smallest d")
-    n_samples = model["psi"] * min(spike["finite_size"]["d"])
-    _require(round(n_samples) >= 2, "model.psi", model["psi"],
-             "gives fewer than 2 samples at the smallest d")
 
 
 def sim_frame(rows) -> pd.DataFrame:

@@ -1,8 +1,9 @@
-"""Predicted KRR learning curves from the exact population spectrum (THEORY.md section 5).
+"""Predicted KRR learning curves from the exact population spectrum (docs/THEORY.md section 5).
 
-The kernel's spectrum in sectors l = 0, 1, 2 comes from :func:`onestep.sectors.sector_spectrum`;
+The kernel's spectrum in sectors l = 0, 1, 2 comes from
+:func:`onestep.kernels.sectors.sector_spectrum`;
 the target ``s*(<beta, x>)`` with ``|<beta, u>| = gamma`` is decomposed on those eigenspaces by
-:func:`onestep.sectors.target_sector_power`. The eigenlearning equations
+:func:`onestep.kernels.sectors.target_sector_power`. The eigenlearning equations
 (:mod:`onestep.eigenlearning`) then give the test MSE, with the unlisted part of the target treated
 as noise and the unlisted trace (sectors l >= 3, O(d^-3) eigenvalues with O(d^3) multiplicity) as
 an extra ridge. Assumptions: Gaussian universality of the kernel features and n, d large; they fail
@@ -16,12 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .eigenlearning import eigenlearning_risk
-from .sectors import sector_spectrum, target_sector_power
+from .kernels.sectors import sector_spectrum, target_sector_power
 
-__all__ = ["KERNELS", "kernel_theory_curve"]
-
-KERNELS = {"krr_k1": "k1 (spike along h_hat)", "krr_k0": "k0 (isotropic)",
-           "krr_beta": "spike along beta"}
+__all__ = ["kernel_theory_curve"]
 
 
 def kernel_theory_curve(*, student, teacher, d, c, theta, gamma, tau, alphas, ridge,
@@ -43,7 +41,7 @@ def kernel_theory_curve(*, student, teacher, d, c, theta, gamma, tau, alphas, ri
     ridge_convention : {'mean', 'sum'}, optional
         As in :func:`onestep.curves.learning_curve`.
     quadrature : dict, optional
-        ``n_kappa``, ``n_r``, ``n_t`` for :func:`onestep.sectors.sector_spectrum`.
+        ``n_kappa``, ``n_r``, ``n_t`` for :func:`onestep.kernels.sectors.sector_spectrum`.
 
     Returns
     -------

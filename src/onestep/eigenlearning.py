@@ -1,10 +1,10 @@
-"""Kernel ridge test error from a population spectrum ("eigenlearning", THEORY.md section 5).
+"""Kernel ridge test error from a population spectrum ("eigenlearning", docs/THEORY.md section 5).
 
 The omniscient risk estimate of Jacot et al. 2020 (arXiv:2006.05800), Canatar et al. 2021
 (arXiv:2006.13198) and Simon et al. 2021 ("eigenlearning", arXiv:2110.03922). The kernel's
 population eigenvalues ``lambda_i`` (w.r.t. the input law) come with multiplicities ``m_i``; the
 target has power ``v_i^2`` on eigenspace ``i`` (summed over its ``m_i`` eigenfunctions). Kernel
-ridge uses ``f = k(x, X) (K + n lambda I)^{-1} y`` as in :func:`onestep.learning.kernel_ridge`, so
+ridge uses ``f = k(x, X) (K + n lambda I)^{-1} y`` as in :func:`onestep.ridge.kernel_ridge`, so
 the ridge enters as ``delta = n * ridge``. With ``T`` the tail trace, the effective
 regularisation ``kappa > 0`` solves
 

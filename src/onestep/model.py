@@ -1,4 +1,4 @@
-"""Two-layer student, single-index teacher and one large gradient step (THEORY.md section 1).
+"""Two-layer student, single-index teacher and one large gradient step (docs/THEORY.md section 1).
 
 Student ``f(x) = N^{-1/2} sum_i a_i s(<w_i, x>)``, loss ``L(W) = (1/2n) sum_j (f(x_j) - y_j)^2``,
 one step on the first layer with ``a`` fixed::
@@ -8,7 +8,7 @@ one step on the first layer with ``a`` fixed::
 All arrays are float64. The gradient is the full gradient, residual ``f - y`` included; only the
 *labels* are centred by ``center_labels``, not the residual. Hence for a second layer with nonzero
 mean (``second_layer='constant'``) and ``mu_0(s) != 0`` (ReLU) the residual keeps an O(1) mean
-``-mean(sqrt(N) a) mu_0``, which THEORY.md section 2 neglects: it shrinks every row by
+``-mean(sqrt(N) a) mu_0``, which the reconstructed theory neglects: it shrinks every row by
 ``1 - eta_t mu_0 E[s'']`` and adds a second spike along ``mean(x)`` (see ``onestep.spike``).
 """
 
@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from .activations import get_activation
+from .streams import rng_for
 
 __all__ = [
     "INPUT_LAWS",
@@ -195,8 +196,9 @@ def simulate_point(*, d: int, phi: float, psi: float, eta_t: float, student: str
                    return_data: bool = False) -> dict:
     """Draw one instance and take the step; ``N = round(phi d)``, ``n = round(psi d)``.
 
-    ``numpy.random.default_rng(seed)`` spawns five independent child streams, in this order, for
-    beta, W0, a, X and the label noise; so for one seed the draw does not depend on ``eta_t``,
+    Five independent streams of :mod:`onestep.streams` (``beta``, ``first_layer``,
+    ``second_layer``, ``step_inputs``, ``label_noise``); so for one seed the draw does not depend
+    on ``eta_t``,
     ``student``, ``tau``, ``center_labels`` or ``device`` (and W0 does not depend on psi, nor X on
     phi, etc.).
 
@@ -227,7 +229,9 @@ def simulate_point(*, d: int, phi: float, psi: float, eta_t: float, student: str
     if n < 2:
         raise ValueError(f"psi={psi!r}: sample size n = round(psi d) = {n} < 2")
 
-    rng_beta, rng_w, rng_a, rng_x, rng_noise = np.random.default_rng(seed).spawn(5)
+    rng_beta, rng_w, rng_a, rng_x, rng_noise = (
+        rng_for(seed, name)
+        for name in ("beta", "first_layer", "second_layer", "step_inputs", "label_noise"))
     beta = teacher_direction(d, rng=rng_beta)
     W0 = init_first_layer(N, d, law=weight_init, rng=rng_w)
     a = init_second_layer(N, law=second_layer, rng=rng_a)
@@ -236,8 +240,13 @@ def simulate_point(*, d: int, phi: float, psi: float, eta_t: float, student: str
     step = one_step(W0, a, X, y, student=student, eta_t=eta_t, center_labels=center_labels,
                     device=device)
     h_norm = float(np.linalg.norm(step["h"]))
-    if h_norm == 0.0:
-        raise ValueError("teacher: labels give h = X^T y / n = 0, no spike direction")
+    # Relative, not exact: a constant teacher leaves |h| ~ 1e-17 of round-off, whose direction
+    # is noise. Any signal or label noise gives |h| ~ rms(y) sqrt(d / n) or more.
+    label_scale = math.sqrt(float(np.mean(np.square(y))) / n)
+    if not h_norm > 1e-8 * label_scale:
+        raise ValueError(f"teacher={teacher!r}: labels give |h| = |X^T y / n| = {h_norm:.3g}, "
+                         f"negligible against the label scale rms(y)/sqrt(n) = {label_scale:.3g}; "
+                         "no spike direction (a constant teacher?)")
     out = {
         "W0": W0, "W1": step["W1"], "a": a, "beta": beta, "h_hat": step["h"] / h_norm,
         "h_norm": h_norm, "loss0": step["loss0"], "N": N, "n": n,

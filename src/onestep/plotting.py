@@ -1,5 +1,8 @@
-"""Plotting helpers (seaborn/matplotlib, Agg backend). Theory is always a line, simulation
-always markers with seed spread, so the two are told apart at a glance."""
+"""Drawing helpers (seaborn/matplotlib, Agg backend); no numerics here (see :mod:`onestep.stats`).
+
+Theory is always a line, simulation always markers with seed spread, so the two are told apart at
+a glance. The labels of methods and kernels live here, where they are shown.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +11,29 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from .io import atomic_path  # noqa: E402
 
 __all__ = [
+    "METHOD_LABELS",
+    "KERNEL_LABELS",
     "set_style",
     "save_figure",
-    "seed_summary",
     "plot_theory_and_points",
-    "loglog_slope",
-    "gaussian_density",
     "blank_panel",
 ]
+
+METHOD_LABELS = {
+    "rf_post": "RF on post-step features (W1)",
+    "rf_init": "RF on initial features (W0)",
+    "krr_k1": "KRR, adaptive kernel k1",
+    "krr_k0": "KRR, isotropic kernel k0",
+    "krr_beta": "KRR, spike along beta",
+    "linear": "linear ridge",
+}
+KERNEL_LABELS = {"krr_k1": "k1 (spike along h_hat)", "krr_k0": "k0 (isotropic)",
+                 "krr_beta": "spike along beta"}
 
 
 def set_style() -> None:
@@ -44,35 +55,11 @@ def save_figure(fig, path, *, caption: str | None = None, bottom: float = 0.05) 
     plt.close(fig)
 
 
-def seed_summary(table: pd.DataFrame, by: list[str], columns: list[str]) -> pd.DataFrame:
-    """Mean and standard deviation over seeds of ``columns``, grouped by ``by``."""
-    grouped = table.groupby(by, as_index=False)[columns]
-    mean = grouped.mean()
-    std = grouped.std(ddof=1).fillna(0.0) if len(table) > 1 else grouped.mean() * 0.0
-    return mean.merge(std, on=by, suffixes=("", "_sd"))
-
-
 def plot_theory_and_points(ax, *, x_theory, y_theory, x, y, yerr, color, label):
     """A theory line and simulation markers (mean +- sd over seeds) in one colour."""
     ax.plot(x_theory, y_theory, "-", color=color, lw=1.6, label=f"{label} theory")
     ax.errorbar(x, y, yerr=yerr, fmt="o", color=color, mfc="white", ms=6, capsize=3,
                 label=f"{label} simulation")
-
-
-def loglog_slope(x, y) -> tuple[float, float]:
-    """Least-squares slope and intercept of ``log y`` against ``log x``."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    keep = (x > 0) & (y > 0)
-    if keep.sum() < 2:
-        return float("nan"), float("nan")
-    slope, intercept = np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)
-    return float(slope), float(intercept)
-
-
-def gaussian_density(grid, *, mean=0.0, var=1.0):
-    """Normal density on ``grid``."""
-    grid = np.asarray(grid, dtype=float)
-    return np.exp(-0.5 * (grid - mean) ** 2 / var) / np.sqrt(2 * np.pi * var)
 
 
 def blank_panel(ax, text: str) -> None:

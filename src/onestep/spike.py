@@ -1,4 +1,4 @@
-"""Estimators of the spiked covariance of the post-step weights (THEORY.md section 2).
+"""Estimators of the spiked covariance of the post-step weights (docs/THEORY.md section 2).
 
 With ``S = W1^T W1 / N`` (second moment across neurons, not the covariance) and unit ``h_hat``:
 
@@ -6,18 +6,18 @@ With ``S = W1^T W1 / N`` (second moment across neurons, not the covariance) and 
     c_hat     = d (tr S - h^T S h) / (d - 1)
     gamma_hat = |<h_hat, beta>|
 
-computed from ``p = W1 h_hat`` and ``|W1|_F`` without forming S. Spectra come from the Gram
-matrix of the smaller side (0.2 s to form at N = 3200, d = 1600) and ARPACK ``eigsh`` with ncv = 40
-(0.25-0.6 s). Measured alternatives on that matrix (2 cores, shared): thin ``scipy.linalg.svd``
-1.9 s, ``svds`` 0.4-3 s (slow when the wanted values sit at the bulk edge), dense
-``eigh(subset_by_index)`` 0.4-9 s (tridiagonalisation, sensitive to CPU contention).
+computed from ``p = W1 h_hat`` and ``|W1|_F`` without forming S. Spectra come from
+:func:`onestep.linalg.top_singular` (Gram of the smaller side, Lanczos: 0.25-0.6 s at N = 3200,
+d = 1600; thin ``scipy.linalg.svd`` 1.9 s, ``svds`` 0.4-3 s when the wanted values sit at the bulk
+edge).
 
-Differences from THEORY.md section 2 (measured in ``tests/test_spike.py``):
+Differences from the reconstructed theory (docs/THEORY.md section 7), measured in
+``tests/test_spike.py``:
 
 * theta, c are population values; per draw ``theta_hat / theta - 1`` has s.d. ~1.6/sqrt(d) at
   phi = psi = 2 (``mean(N a_i^2)``: sqrt(2/N); ``|h|^2``: ~1.24/sqrt(d)), e.g. 5.6% at d = 800.
   :func:`plugin_spike` conditions on both and matches the simulation to O(1/d) (< 0.5% at 800).
-* THEORY.md drops the residual mean. With ``second_layer='constant'`` and ``mu_0(s) != 0``
+* The reconstruction drops the residual mean. With ``second_layer='constant'`` and ``mu_0(s) != 0``
   (ReLU) it is O(1) even with centred labels; with uncentred labels and ``mu*_0 != 0`` the
   Stein rescaling of section 2 is real but ``theory.predict_spike`` omits it. Both are in
   :func:`plugin_spike`; e.g. ReLU student, constant a, eta_t = 1: c = 0.796, not 1.049.
@@ -28,15 +28,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.linalg as sl
-import scipy.sparse.linalg as ssl
 import scipy.stats as st
 
+from .linalg import top_singular
 from .theory import hermite_summary, predict_spike
 
-__all__ = ["estimate_spike", "projection_along", "top_singular", "plugin_spike"]
-
-_DENSE_MAX = 400  # Gram size above which ARPACK beats dense eigh (see module docstring)
+__all__ = ["estimate_spike", "projection_along", "plugin_spike"]
 
 
 def _unit(v, key):
@@ -56,37 +53,6 @@ def projection_along(W1, h_hat) -> np.ndarray:
     if W1.ndim != 2 or W1.shape[1] != h.shape[0]:
         raise ValueError(f"W1: shape {W1.shape} does not match h_hat of length {h.shape[0]}")
     return W1 @ h
-
-
-def top_singular(M, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Top ``k`` singular values of M (m, d), descending, and the top right singular vector (d,).
-
-    Eigenvalues of the Gram matrix of the smaller side: dense LAPACK ``eigh`` up to size
-    ``_DENSE_MAX``, else ARPACK ``eigsh`` (fixed start vector, so deterministic; falls back to
-    ``eigh`` if it does not converge). float64; values agree with ``scipy.linalg.svd`` to ~1e-14.
-    """
-    M = np.asarray(M, dtype=float)
-    m, d = M.shape
-    small = min(m, d)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"n_singular={k!r}: expected an integer >= 1")
-    k = min(int(k), small)
-    gram = M.T @ M if d <= m else M @ M.T
-    values = None
-    if small > _DENSE_MAX and k < small - 1:
-        v0 = np.random.default_rng(0).standard_normal(small)
-        try:
-            values, vectors = ssl.eigsh(gram, k=k, which="LA", v0=v0,
-                                        ncv=min(small, max(2 * k + 1, 40)))
-        except ssl.ArpackNoConvergence:
-            values = None
-    if values is None:
-        values, vectors = sl.eigh(gram, subset_by_index=[small - k, small - 1])
-    order = np.argsort(values)[::-1]
-    values, vectors = np.sqrt(np.clip(values[order], 0.0, None)), vectors[:, order]
-    top = vectors[:, 0] if d <= m else M.T @ vectors[:, 0]
-    norm = np.linalg.norm(top)
-    return values, (top / norm if norm > 0 else top)
 
 
 def estimate_spike(W1, h_hat, *, beta, W0=None, n_singular: int = 3) -> dict:
@@ -161,7 +127,7 @@ def plugin_spike(*, a, h_norm, student: str, teacher: str, eta_t: float, psi: fl
                  tau: float = 0.0, center_labels: bool = True) -> dict:
     """Spike parameters conditional on the drawn ``a`` and ``|h|``, residual mean included.
 
-    THEORY.md's theta and c with two finite-size/residual effects put back (u = sqrt(N) a):
+    The theory's theta and c with two finite-size/residual effects put back (u = sqrt(N) a):
 
     * draw fluctuations: ``mean(u^2)`` and the empirical ``|h|`` replace 1 and E|h|;
     * the residual mean ``r = mean(y_used) - m``, ``m = mean(u) mu_0(s)`` (the mean of f at

@@ -1,4 +1,4 @@
-"""Spiked-Gaussian predictions for the post-step weights (THEORY.md section 2).
+"""Spiked-Gaussian predictions for the post-step weights (docs/THEORY.md section 2).
 
 After one step ``W1 = W0 + eta_t (sqrt(N) a) (mu1 h + b_i)`` the rows are approximately
 ``N(0, Sigma)`` with ``Sigma = (c/d) I + theta h_hat h_hat^T`` and
@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
+import pandas as pd
+
 from .activations import get_activation
 from .hermite import derivative_moments, hermite_coefficients, second_moment
 
-__all__ = ["SpikePrediction", "hermite_summary", "predict_spike"]
+__all__ = ["SpikePrediction", "hermite_summary", "predict_spike", "spike_theory_curve"]
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,20 @@ def predict_spike(
         teacher_mu1=t_mu1,
         label_second_moment=label_moment,
     )
+
+
+def spike_theory_curve(*, student: str, teacher: str, psi: float, tau: float,
+                       center_labels: bool, eta_grid) -> pd.DataFrame:
+    """``theta, c, gamma`` of :func:`predict_spike` on a grid of step sizes (for the figures).
+
+    Returns
+    -------
+    pandas.DataFrame with columns student, eta_t, theta, c, gamma (one row per grid value).
+    """
+    rows = []
+    for eta in np.asarray(eta_grid, dtype=np.float64):
+        pred = predict_spike(student=student, teacher=teacher, eta_t=float(eta), psi=psi, tau=tau,
+                             center_labels=center_labels)
+        rows.append({"student": student, "eta_t": float(eta), "theta": pred.theta, "c": pred.c,
+                     "gamma": pred.gamma})
+    return pd.DataFrame(rows)

@@ -1,10 +1,12 @@
 """The bivariate Gaussian expectation behind every kernel: ``pair_kernel(q, q', p) = E[s(U) s(V)]``
-for a centred Gaussian pair (U, V) with ``Var U = q``, ``Var V = q'``, ``Cov = p`` (THEORY.md 3).
+for a centred Gaussian pair (U, V) with ``Var U = q``, ``Var V = q'``, ``Cov = p``
+(docs/THEORY.md section 3).
 float64 throughout; accuracies are relative to sqrt(q q')-scaled values, measured against the
 erf/relu closed forms. Methods:
 
 - ``closed``: arc-cosine (relu) and arcsine (erf) closed forms;
-- ``quadrature``: 2-D Gauss-Legendre against the normal density on [-10, 10], each axis cut where
+- ``quadrature``: 2-D Gauss-Legendre against the normal density on [-10, 10]
+  (:func:`onestep.quadrature.normal_pieces`), each axis cut where
   s's argument crosses a kink (0 for smooth s, the "soft kink" of tanh/erf), nodes crowded
   quadratically towards the cut. 48 nodes per piece: <= 1e-10 for q <= 60 (7e-9 at q = 250),
   relu <= 5e-11; 64 nodes: <= 1e-11 up to q = 250. Pairs with |rho| = 1 use a 1-D rule.
@@ -22,33 +24,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from functools import lru_cache
 
 import numpy as np
 
-from .activations import Activation, get_activation
-from .hermite import hermite_coefficients
+from ..activations import Activation, as_activation
+from ..hermite import hermite_coefficients
+from ..quadrature import normal_pieces
 
-__all__ = ["CLOSED_FORMS", "pair_kernel"]
+__all__ = ["CLOSED_FORMS", "pair_kernel", "quadrature_pair", "safe_divide"]
 
 CLOSED_FORMS = ("relu", "erf")
 
-_TAIL = 10.0  # Gaussian mass beyond 10 sd is ~1e-23
 _PAIR_CHUNK = 4096  # pairs per quadrature chunk (bounds memory)
 
 
-def _activation(activation) -> Activation:
-    return activation if isinstance(activation, Activation) else get_activation(activation)
-
-
-def _safe_divide(num, den):
+def safe_divide(num, den):
+    """``num / den`` where ``den > 0``, else 0 (broadcast, float64)."""
     num, den = np.broadcast_arrays(np.asarray(num, dtype=float), np.asarray(den, dtype=float))
     return np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
 
 
 def _relu_pair(q, q_prime, p):
     norm = np.sqrt(q * q_prime)
-    cos = np.clip(_safe_divide(p, norm), -1.0, 1.0)
+    cos = np.clip(safe_divide(p, norm), -1.0, 1.0)
     angle = np.arccos(cos)
     return norm * (np.sin(angle) + (math.pi - angle) * cos) / (2.0 * math.pi)
 
@@ -57,63 +55,34 @@ def _erf_pair(q, q_prime, p):
     return (2.0 / math.pi) * np.arcsin(2.0 * p / np.sqrt((1.0 + 2.0 * q) * (1.0 + 2.0 * q_prime)))
 
 
-@lru_cache(maxsize=16)
-def _leggauss(n_nodes: int):
-    return np.polynomial.legendre.leggauss(n_nodes)
-
-
-def _legendre_pieces(splits, n_nodes: int, *, cluster: bool = False):
-    """Rule for E[f(G)] on [-TAIL, TAIL] cut at sorted ``splits`` (..., s): (..., (s+1) n).
-
-    ``cluster``: nodes crowd quadratically towards the cuts, where s turns over on a scale
-    1/sqrt(q) (64 nodes: erf ~1e-11 at q = 250 instead of 2e-8 unclustered).
-    """
-    base_x, base_w = _leggauss(n_nodes)
-    t, dt = 0.5 * (base_x + 1.0), 0.5 * base_w
-    splits = np.clip(splits, -_TAIL, _TAIL)
-    ends = np.full(splits.shape[:-1] + (1,), _TAIL)
-    edges = np.concatenate([-ends, splits, ends], axis=-1)
-    lo, width = edges[..., :-1, None], np.diff(edges, axis=-1)[..., None]
-    frac, jac = t, np.ones_like(t)
-    if cluster:
-        piece = np.arange(splits.shape[-1] + 1)[:, None]
-        left, right = piece > 0, piece < splits.shape[-1]  # piece ends at a cut
-        frac = np.where(left & right, t * t * (3.0 - 2.0 * t),
-                        np.where(left, t * t, np.where(right, t * (2.0 - t), t)))
-        jac = np.where(left & right, 6.0 * t * (1.0 - t),
-                       np.where(left, 2.0 * t, np.where(right, 2.0 * (1.0 - t), 1.0)))
-    nodes = lo + width * frac
-    weights = width * jac * dt * np.exp(-0.5 * nodes**2) / math.sqrt(2.0 * math.pi)
-    return nodes.reshape(splits.shape[:-1] + (-1,)), weights.reshape(splits.shape[:-1] + (-1,))
-
-
-def _quadrature_pair(act: Activation, q, q_prime, p, n_nodes: int):
+def quadrature_pair(act: Activation, q, q_prime, p, n_nodes: int):
+    """``E[s(U) s(V)]`` by 2-D clustered Gauss-Legendre (see module docstring), float64."""
     # U = sqrt(q) z1, V = sqrt(q') (rho z1 + comp z2); each axis cut where an argument hits a kink.
     kinks = np.array(act.kinks or (0.0,), dtype=float)
     shape = np.broadcast(q, q_prime, p).shape
     q, q_prime, p = (np.broadcast_to(a, shape).ravel() for a in (q, q_prime, p))
     sq, sqp = np.sqrt(q)[:, None], np.sqrt(q_prime)[:, None]
-    rho = np.clip(_safe_divide(p[:, None], sq * sqp), -1.0, 1.0)
+    rho = np.clip(safe_divide(p[:, None], sq * sqp), -1.0, 1.0)
     comp = np.sqrt(1.0 - rho**2)
     out = np.empty(q.size)
     # comp <= 1e-6 (the diagonal): V = sqrt(q') rho z1 up to O(comp^2); 1-D rule, 2n per piece.
     line = comp[:, 0] <= 1e-6
     if np.any(line):
         a, b = sq[line], sqp[line] * rho[line]
-        cuts = np.sort(np.concatenate([_safe_divide(kinks, a), _safe_divide(kinks, b)], axis=1))
-        z, w = _legendre_pieces(cuts, 2 * n_nodes, cluster=True)
+        cuts = np.sort(np.concatenate([safe_divide(kinks, a), safe_divide(kinks, b)], axis=1))
+        z, w = normal_pieces(cuts, 2 * n_nodes, cluster=True)
         out[line] = np.sum(w * act.numpy(a * z) * act.numpy(b * z), axis=1)
     todo = np.flatnonzero(~line)
     for start in range(0, todo.size, _PAIR_CHUNK):
         idx = todo[start : start + _PAIR_CHUNK]
         a, b, r, cp = sq[idx], sqp[idx], rho[idx], comp[idx]
-        z1, w1 = _legendre_pieces(_safe_divide(kinks, a), n_nodes, cluster=True)
+        z1, w1 = normal_pieces(safe_divide(kinks, a), n_nodes, cluster=True)
         f1 = w1 * act.numpy(a * z1)
         total = np.zeros(idx.size)
         for j in range(z1.shape[1]):
             mean = r * z1[:, j : j + 1]
-            cut = _safe_divide(_safe_divide(kinks, b) - mean, cp)
-            z2, w2 = _legendre_pieces(cut, n_nodes, cluster=True)
+            cut = safe_divide(safe_divide(kinks, b) - mean, cp)
+            z2, w2 = normal_pieces(cut, n_nodes, cluster=True)
             total += f1[:, j] * np.sum(w2 * act.numpy(b * (mean + cp * z2)), axis=1)
         out[idx] = total
     return out.reshape(shape)
@@ -138,7 +107,7 @@ def _mehler_pair(act: Activation, q, q_prime, p, n_terms: int):
                                 return_inverse=True)
     coef = _scaled_hermite(act, n_terms, scales)
     left, right = inverse[: q.size].reshape(q.shape), inverse[q.size :].reshape(q_prime.shape)
-    rho = np.clip(_safe_divide(p, np.sqrt(q * q_prime)), -1.0, 1.0)
+    rho = np.clip(safe_divide(p, np.sqrt(q * q_prime)), -1.0, 1.0)
     total = coef[left, -1] * coef[right, -1]
     for k in range(n_terms - 2, -1, -1):  # Horner in rho
         total = coef[left, k] * coef[right, k] + rho * total
@@ -168,7 +137,7 @@ def pair_kernel(q, q_prime, p, *, activation, method: str = "auto", n_nodes: int
     -------
     ndarray of the broadcast shape, float64.
     """
-    act = _activation(activation)
+    act = as_activation(activation)
     q, q_prime, p = (np.asarray(a, dtype=np.float64) for a in (q, q_prime, p))
     if method not in ("auto", "closed", "quadrature", "mehler"):
         raise ValueError(f"method={method!r}: expected 'auto', 'closed', 'quadrature' or 'mehler'")
@@ -188,4 +157,4 @@ def pair_kernel(q, q_prime, p, *, activation, method: str = "auto", n_nodes: int
         return closed(q, q_prime, p)
     if not n_nodes >= 2:
         raise ValueError(f"n_nodes={n_nodes!r}: expected >= 2")
-    return _quadrature_pair(act, q, q_prime, p, int(n_nodes))
+    return quadrature_pair(act, q, q_prime, p, int(n_nodes))

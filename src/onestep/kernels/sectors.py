@@ -1,4 +1,4 @@
-"""Exact population spectrum of the spiked kernel k1 by symmetry reduction (THEORY.md section 4).
+"""Exact population spectrum of the spiked kernel k1 by symmetry reduction (docs/THEORY.md 4).
 
 Setting: ``x ~ N(0, I_d)``, ``k1(x, x') = pair_kernel(q, q', p)`` with ``q = x^T Sigma x``,
 ``p = x^T Sigma x'``, ``Sigma = (c/d) I + theta u u^T``. Write ``x = kappa u + r v`` with
@@ -17,10 +17,11 @@ boosted linear mode ``kappa`` lies in sector 0 (odd), the orthogonal linear mode
 
 Two independent ways to get ``K_l`` on the grid (``method``): ``pair``, ``K_l = sum_t w_t P_l(t)
 pair_kernel(q, q', A + B t)``, ``A = (c/d + theta) kappa kappa'``, ``B = (c/d) r r'`` (for the
-closed forms relu, erf); ``features`` (any activation; not in THEORY.md): with ``w = sqrt(c/d) z +
-sqrt(theta) xi u``, ``z_perp = rho zhat``, expanding ``s(<w, x>)`` in zonal harmonics of ``zhat``
-and applying Funk-Hecke twice, ``K_l(a; b) = E_{g, rho}[B_l(a) B_l(b)]`` with ``B_l(kappa, r; g,
-rho) = E_t[s(sqrt(theta + c/d) kappa g + sqrt(c/d) r rho t) P_l(t)]``, ``g ~ N(0,1)``, ``rho ~
+closed forms relu, erf); ``features`` (any activation; not in the reconstruction): with
+``w = sqrt(c/d) z + sqrt(theta) xi u``, ``z_perp = rho zhat``, expanding ``s(<w, x>)`` in zonal
+harmonics of ``zhat`` and applying Funk-Hecke twice, ``K_l(a; b) = E_{g, rho}[B_l(a) B_l(b)]``
+with ``B_l(kappa, r; g, rho) = E_t[s(sqrt(theta + c/d) kappa g + sqrt(c/d) r rho t) P_l(t)]``, ``g
+~ N(0,1)``, ``rho ~
 chi_{d-1}`` (1-D activation evaluations only; positive semi-definite by construction).
 
 Quadrature (float64): Gauss-Hermite in ``kappa`` (``n_kappa`` even: nodes in ``+-`` pairs) and
@@ -35,52 +36,16 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import eigh, eigh_tridiagonal
-from scipy.special import comb
+from scipy.linalg import eigh
 
-from .activations import Activation, get_activation
-from .hermite import gaussian_expectation
-from .kernels import CLOSED_FORMS, pair_kernel
+from ..activations import as_activation
+from ..hermite import gaussian_expectation
+from ..quadrature import harmonic_dimension
+from .pairs import pair_kernel
+from .sector_grid import SectorGrid, sector_grid, sector_kernel_rows, zonal_average
 
-__all__ = [
-    "SectorSpectrum", "TargetPower", "chi_rule", "sphere_cosine_rule", "legendre_polynomials",
-    "harmonic_dimension", "sector_spectrum", "evaluate_sector_eigenfunction",
-    "target_sector_power",
-]
-
-
-def _golub_welsch(diag, off):
-    nodes, vecs = eigh_tridiagonal(diag, off)
-    return nodes, vecs[0] ** 2  # weights of the probability measure (sum to 1)
-
-
-def chi_rule(n_nodes: int, *, dof: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss rule ``(r, w)`` for ``r ~ chi_dof``: generalised Laguerre in ``s = r^2 / 2``."""
-    alpha, k = dof / 2.0 - 1.0, np.arange(n_nodes, dtype=np.float64)
-    s, w = _golub_welsch(2.0 * k + alpha + 1.0, np.sqrt(k[1:] * (k[1:] + alpha)))
-    return np.sqrt(2.0 * s), w
-
-
-def sphere_cosine_rule(n_nodes: int, *, dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss rule ``(t, w)`` for ``t = <v, e>``, ``v`` uniform on ``S^{dim-1}``, ``dim >= 3``."""
-    a, k = (dim - 3) / 2.0, np.arange(1, n_nodes, dtype=np.float64)
-    off = np.sqrt(k * (k + 2 * a) / ((2 * k + 2 * a - 1) * (2 * k + 2 * a + 1)))
-    return _golub_welsch(np.zeros(n_nodes), off)
-
-
-def legendre_polynomials(t, *, dim: int, max_degree: int) -> np.ndarray:
-    """Legendre polynomials ``P_0..P_L`` of dimension ``dim`` (``P_l(1) = 1``), shape (L+1, *t)."""
-    t = np.asarray(t, dtype=np.float64)
-    out = [np.ones_like(t), t]
-    for n in range(1, max_degree):  # (n + dim - 2) P_{n+1} = (2n + dim - 2) t P_n - n P_{n-1}
-        out.append(((2 * n + dim - 2) * t * out[n] - n * out[n - 1]) / (n + dim - 2))
-    return np.stack(out[: max_degree + 1])
-
-
-def harmonic_dimension(degree: int, *, dim: int) -> int:
-    """Dimension of the degree-l spherical harmonics on ``S^{dim-1}``."""
-    return int(comb(dim + degree - 1, degree, exact=True)
-               - comb(dim + degree - 3, degree - 2, exact=True))
+__all__ = ["SectorSpectrum", "TargetPower", "sector_spectrum", "evaluate_sector_eigenfunction",
+           "target_sector_power"]
 
 
 @dataclass(frozen=True)
@@ -89,31 +54,31 @@ class SectorSpectrum:
 
     Attributes
     ----------
-    kappa, kappa_weights : ndarray of shape (n_kappa,);  r, r_weights : ndarray of shape (n_r,)
+    grid : SectorGrid
     eigenvalues : dict of ndarray of shape (n_eigs,), descending
     parity : dict of ndarray of shape (n_eigs,), ``+1`` even in kappa, ``-1`` odd
     multiplicity : dict of int, ``N(d-1, l)`` for every eigenvalue of sector ``l``
     eigenfunctions : dict of ndarray of shape (n_eigs, n_kappa, n_r), ``g(kappa_i, r_j)``,
         ``E[g^2] = 1``, sign arbitrary
     trace : float, ``E[k1(x, x)]`` (= sum over all sectors of multiplicity x eigenvalue)
-    options : dict, node counts and activation (for :func:`evaluate_sector_eigenfunction`)
     """
 
-    activation: str
-    method: str
-    d: int
-    c: float
-    theta: float
-    kappa: np.ndarray = field(repr=False)
-    kappa_weights: np.ndarray = field(repr=False)
-    r: np.ndarray = field(repr=False)
-    r_weights: np.ndarray = field(repr=False)
+    grid: SectorGrid = field(repr=False)
     eigenvalues: dict = field(repr=False)
     parity: dict = field(repr=False)
     multiplicity: dict = field(repr=False)
     eigenfunctions: dict = field(repr=False)
     trace: float = 0.0
-    options: dict = field(default_factory=dict, repr=False)
+
+    activation = property(lambda self: self.grid.activation.name)
+    method = property(lambda self: self.grid.method)
+    d = property(lambda self: self.grid.d)
+    c = property(lambda self: self.grid.c)
+    theta = property(lambda self: self.grid.theta)
+    kappa = property(lambda self: self.grid.kappa[0])
+    kappa_weights = property(lambda self: self.grid.kappa[1])
+    r = property(lambda self: self.grid.r[0])
+    r_weights = property(lambda self: self.grid.r[1])
 
     @property
     def weights(self) -> np.ndarray:
@@ -142,66 +107,6 @@ class TargetPower:
     power: dict
     sector_total: dict
     residual: float
-
-
-def _zonal(func, alpha, beta, t_rule, legendre):
-    """``E_t[func(alpha + beta t) P_l(t)]``, shape (*broadcast(alpha, beta), L+1)."""
-    t, wt = t_rule
-    return func(np.asarray(alpha)[..., None] + np.asarray(beta)[..., None] * t) @ (wt * legendre).T
-
-
-def _kernel_rows(model: dict, kappa, r, block_size: int = 64) -> np.ndarray:
-    """``K_l(a; grid)`` for rows ``a = (kappa, r)`` of shape (n,): (L+1, n, n_kappa * n_r)."""
-    act, d, c, theta = model["act"], model["d"], model["c"], model["theta"]
-    gk, gr = (a.ravel() for a in np.meshgrid(model["kappa"], model["r_rule"][0], indexing="ij"))
-    legendre, t_rule = model["legendre"], model["t_rule"]
-    (g, wg), (rho, wrho) = model["g_rule"], model["rho_rule"]
-
-    def features(kap, rr):  # B_l(a; g, rho): (L+1, n, n_g * n_rho)
-        alpha = math.sqrt(theta + c / d) * kap[:, None, None] * g[None, :, None]
-        beta = math.sqrt(c / d) * rr[:, None, None] * rho[None, None, :]
-        rows = [_zonal(act.numpy, alpha[s:s + 8], beta[s:s + 8], t_rule, legendre)
-                for s in range(0, kap.size, 8)]
-        return np.moveaxis(np.concatenate(rows), -1, 0).reshape(legendre.shape[0], kap.size, -1)
-
-    if model["method"] == "features":
-        grid = np.outer(wg, wrho).ravel()[:, None] * features(gk, gr).transpose(0, 2, 1)
-    q_grid = (c / d) * (gk**2 + gr**2) + theta * gk**2
-    out = []
-    for s in range(0, kappa.size, block_size):
-        kap, rr = kappa[s:s + block_size], r[s:s + block_size]
-        if model["method"] == "features":
-            out.append(features(kap, rr) @ grid)
-            continue
-        p = ((c / d + theta) * np.outer(kap, gk))[..., None] + (
-            (c / d) * np.outer(rr, gr))[..., None] * t_rule[0]
-        q = (c / d) * (kap**2 + rr**2) + theta * kap**2
-        k = pair_kernel(q[:, None, None], q_grid[None, :, None], p, activation=act)
-        out.append(np.moveaxis(k @ (t_rule[1] * legendre).T, -1, 0))  # (L+1, rows, grid)
-    return np.concatenate(out, axis=1)
-
-
-def _model(activation, d, c, theta, max_degree, method, nodes) -> dict:
-    act = activation if isinstance(activation, Activation) else get_activation(activation)
-    n_kappa, n_r, n_t, n_g, n_rho = nodes
-    if int(d) != d or d < 4:
-        raise ValueError(f"d={d!r}: expected an integer >= 4")
-    if not (c > 0 and theta >= 0):
-        raise ValueError(f"c={c!r}, theta={theta!r}: expected c > 0 and theta >= 0")
-    if n_kappa % 2 or n_kappa < 2:
-        raise ValueError(f"n_kappa={n_kappa!r}: expected an even integer >= 2 (+- node pairs)")
-    if method == "auto":
-        method = "pair" if act.name in CLOSED_FORMS else "features"
-    if method not in ("pair", "features"):
-        raise ValueError(f"method={method!r}: expected 'auto', 'pair' or 'features'")
-    kappa, wk = np.polynomial.hermite_e.hermegauss(n_kappa)
-    g, wg = np.polynomial.hermite_e.hermegauss(n_g)
-    t_rule = sphere_cosine_rule(n_t, dim=d - 1)
-    return dict(act=act, d=int(d), c=float(c), theta=float(theta), method=method, nodes=nodes,
-                kappa=kappa, kappa_weights=wk / wk.sum(), g_rule=(g, wg / wg.sum()),
-                r_rule=chi_rule(n_r, dof=d - 1), rho_rule=chi_rule(n_rho, dof=d - 1),
-                t_rule=t_rule, max_degree=max_degree,
-                legendre=legendre_polynomials(t_rule[0], dim=d - 1, max_degree=max_degree))
 
 
 def sector_spectrum(*, activation, d: int, c: float = 1.0, theta: float = 0.0,
@@ -244,11 +149,13 @@ def sector_spectrum(*, activation, d: int, c: float = 1.0, theta: float = 0.0,
     sectors = tuple(sectors)
     if not sectors or any(int(k) != k or k < 0 for k in sectors):
         raise ValueError(f"sectors={sectors!r}: expected non-negative integer degrees")
-    model = _model(activation, d, c, theta, max(sectors), method, (n_kappa, n_r, n_t, n_g, n_rho))
-    r, wr = model["r_rule"]
-    half, wk = n_kappa // 2, model["kappa_weights"]
-    rows_k, rows_r = (a.ravel() for a in np.meshgrid(model["kappa"][half:], r, indexing="ij"))
-    kern = _kernel_rows(model, rows_k, rows_r).reshape(-1, half * n_r, n_kappa, n_r)
+    grid = sector_grid(activation, d=d, c=c, theta=theta, max_degree=max(sectors), method=method,
+                       nodes=(n_kappa, n_r, n_t, n_g, n_rho))
+    c, theta = grid.c, grid.theta
+    (kappa, wk), (r, wr) = grid.kappa, grid.r
+    half = n_kappa // 2
+    rows_k, rows_r = (a.ravel() for a in np.meshgrid(kappa[half:], r, indexing="ij"))
+    kern = sector_kernel_rows(grid, rows_k, rows_r).reshape(-1, half * n_r, n_kappa, n_r)
     pos, neg = kern[:, :, half:, :], kern[:, :, half - 1::-1, :]  # columns +kappa_j and -kappa_j
     sqw = np.sqrt(np.outer(wk[half:], wr).ravel())
     n_keep = min(int(n_eigs), n_kappa * n_r)
@@ -267,18 +174,10 @@ def sector_spectrum(*, activation, d: int, c: float = 1.0, theta: float = 0.0,
         parities[deg] = np.array([f[1] for f in found[:n_keep]])
         functions[deg] = np.stack([f[2] for f in found[:n_keep]])
         mult[deg] = harmonic_dimension(deg, dim=d - 1)
-    gk = model["kappa"][:, None]
+    gk = kappa[:, None]
     q = (c / d) * (gk**2 + r[None, :] ** 2) + theta * gk**2
-    trace = float(np.sum(np.outer(wk, wr) * pair_kernel(q, q, q, activation=model["act"])))
-    return SectorSpectrum(
-        model["act"].name, model["method"], int(d), float(c), float(theta), model["kappa"], wk,
-        r, wr, values, parities, mult, functions, trace,
-        dict(nodes=(n_kappa, n_r, n_t, n_g, n_rho), max_degree=max(sectors), act=model["act"]))
-
-
-def _result_model(result: SectorSpectrum) -> dict:
-    return _model(result.options["act"], result.d, result.c, result.theta,
-                  result.options["max_degree"], result.method, result.options["nodes"])
+    trace = float(np.sum(np.outer(wk, wr) * pair_kernel(q, q, q, activation=grid.activation)))
+    return SectorSpectrum(grid, values, parities, mult, functions, trace)
 
 
 def evaluate_sector_eigenfunction(result: SectorSpectrum, *, sector: int, index, kappa, r):
@@ -305,7 +204,7 @@ def evaluate_sector_eigenfunction(result: SectorSpectrum, *, sector: int, index,
     if np.any(lam <= 1e-12 * result.eigenvalues[sector][0]):  # numerically zero
         raise ValueError(f"index={index!r}: Nystrom needs positive eigenvalues, got {lam}")
     kappa, r = (np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (kappa, r))
-    rows = _kernel_rows(_result_model(result), kappa, r)[sector]  # (n, grid)
+    rows = sector_kernel_rows(result.grid, kappa, r)[sector]  # (n, grid)
     coef = (result.weights * result.eigenfunctions[sector][idx]).reshape(idx.size, -1)
     out = (coef @ rows.T) / lam[:, None]
     return out[0] if np.ndim(index) == 0 else out
@@ -337,12 +236,11 @@ def target_sector_power(*, result: SectorSpectrum, teacher, gamma: float,
     """
     if not -1.0 <= gamma <= 1.0:
         raise ValueError(f"gamma={gamma!r}: expected a value in [-1, 1]")
-    act = teacher if isinstance(teacher, Activation) else get_activation(teacher, key="teacher")
+    act = as_activation(teacher, key="teacher")
     mean = gaussian_expectation(act.numpy, kinks=act.kinks) if center else 0.0
     total = gaussian_expectation(lambda z: act.numpy(z) ** 2, kinks=act.kinks) - mean**2
-    model = _result_model(result)
-    h = _zonal(lambda z: act.numpy(z) - mean, gamma * result.kappa[:, None],
-               math.sqrt(1.0 - gamma**2) * result.r[None, :], model["t_rule"], model["legendre"])
+    h = zonal_average(lambda z: act.numpy(z) - mean, gamma * result.kappa[:, None],
+               math.sqrt(1.0 - gamma**2) * result.r[None, :], result.grid.t, result.grid.legendre)
     power, sector_total = {}, {}
     for deg in result.eigenvalues:
         h_l = math.sqrt(result.multiplicity[deg]) * h[..., deg]

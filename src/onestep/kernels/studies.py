@@ -1,4 +1,4 @@
-"""Kernel-stage studies around :mod:`onestep.kernel_analysis` (THEORY.md sections 3-4).
+"""Kernel-stage studies around :mod:`onestep.kernels.analysis` (docs/THEORY.md sections 3-4).
 
 - :func:`kernel_gap`: relative Frobenius gap between the RF kernel of the first N' neurons of W1
   and the spiked Gaussian kernel (estimated and theory Sigma) on fresh test points. The RF
@@ -10,7 +10,7 @@
   phi_j^T / m``, an isolated eigenvalue of the Gram matrix is ``lambda_k mean_i(phi_k(x_i)^2)`` +
   O(1/m), so dividing it by the sample mean of its squared (Nystrom) eigenfunction removes the
   O(m^-1/2) fluctuation; what remains is the O(1/m) Marchenko-Pastur shift ``(1/m) sum_j M_j
-  lambda_j / (lambda_k - lambda_j)`` (:func:`onestep.kernel_analysis.outlier_statistics`), which
+  lambda_j / (lambda_k - lambda_j)`` (:func:`onestep.kernels.estimators.outlier_statistics`), which
   ``gram_corrected_mp`` also divides out (computed, not fitted; it matters for eigenvalues near
   the bulk, ~1% for the 5e-3 x top tanh modes at d = 8, m = 4000). For an
   l = 1 eigenspace (multiplicity M = d - 1), the mean of its M Gram eigenvalues is used and
@@ -22,7 +22,6 @@
   where the series Gram routes most pairs to 2-D quadrature, ~15 s per 500^2). Measured against
   the quadrature Gram at d = 8 (tanh, theta = 1.86): max entry error 4e-6, top eigenvalues 2e-9.
 - :func:`eigenvalue_table`: theory vs every estimate with relative errors.
-- :func:`theory_curves`: theory eigenvalues and overlaps on a dense step-size grid.
 """
 
 from __future__ import annotations
@@ -31,26 +30,19 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.sparse.linalg import eigsh
 
-from .activations import get_activation
-from .kernel_analysis import OUTLIER_MAX, outlier_statistics, theory_rows
-from .kernels import (
-    CLOSED_FORMS,
-    gaussian_kernel_gram,
-    pair_kernel,
-    random_features_gram,
-    relative_frobenius_gap,
-    spiked_covariance_moments,
-)
+from ..activations import as_activation
+from ..covariance import SpikedCovariance
+from ..linalg import top_eigenpairs
+from .analysis import OUTLIER_MAX
+from .estimators import outlier_statistics
+from .gram import gaussian_kernel_gram, random_features_gram, relative_frobenius_gap
+from .pairs import CLOSED_FORMS, pair_kernel
+from .predictions import THEORY_PRIORITY
 from .sectors import evaluate_sector_eigenfunction, sector_spectrum
-from .theory import predict_spike
 
-__all__ = ["GAP_STREAM", "VALIDATION_STREAM", "THEORY_PRIORITY", "REFERENCE_KERNEL", "kernel_gap",
-           "sector_validation", "eigenvalue_table", "theory_curves"]
+__all__ = ["REFERENCE_KERNEL", "kernel_gap", "exact_gram", "sector_validation", "eigenvalue_table"]
 
-GAP_STREAM, VALIDATION_STREAM = 2003, 2004  # spawn_keys of the fresh inputs
-THEORY_PRIORITY = ("exact", "large_step", "k2", "leading")  # reference theory, best first
 REFERENCE_KERNEL = {"k1": "k1", "k1_est": "k1_est", "k0": "k0", "rf": "k1_est"}
 
 
@@ -70,7 +62,8 @@ def kernel_gap(*, W1, h_hat, student, c, theta, c_hat, theta_hat, n_test: int, f
     h_hat : ndarray of shape (d,)
     student : str
     c, theta, c_hat, theta_hat : float
-        Theory and estimated spike (a negative ``theta_hat`` is clipped at ``-c_hat/d``).
+        Theory and estimated spike (:meth:`SpikedCovariance.from_estimate`: a negative
+        ``theta_hat`` is clipped to 0).
     n_test : int
         Fresh test inputs ``x ~ N(0, I_d)``.
     fractions : sequence of float in (0, 1]
@@ -89,13 +82,13 @@ def kernel_gap(*, W1, h_hat, student, c, theta, c_hat, theta_hat, n_test: int, f
     fractions = np.asarray(fractions, dtype=np.float64)
     if fractions.ndim != 1 or fractions.size == 0 or np.any((fractions <= 0) | (fractions > 1)):
         raise ValueError(f"fractions={fractions.tolist()!r}: expected values in (0, 1]")
-    act = get_activation(student, key="student")
+    act = as_activation(student, key="student")
     N, d = W1.shape
-    h = np.asarray(h_hat, dtype=np.float64) / np.linalg.norm(h_hat)
+    refs = {"k1_est": SpikedCovariance.from_estimate(c_hat, theta_hat, h_hat),
+            "k1": SpikedCovariance(c, theta, h_hat)}
     X = rng.standard_normal((n_test, d))
-    refs = {"k1_est": (c_hat, max(theta_hat, -c_hat / d)), "k1": (c, theta)}
-    grams = {name: gaussian_kernel_gram(X, activation=act, c=cc, theta=tt, direction=h)
-             for name, (cc, tt) in refs.items()}
+    grams = {name: gaussian_kernel_gram(X, activation=act, **cov.kernel_params())
+             for name, cov in refs.items()}
     between = relative_frobenius_gap(grams["k1_est"], grams["k1"])
     rows = []
     for fraction in fractions:
@@ -107,28 +100,21 @@ def kernel_gap(*, W1, h_hat, student, c, theta, c_hat, theta_hat, n_test: int, f
     return pd.DataFrame(rows)
 
 
-def _exact_gram(X, act, c, theta, u, block_size=1000):
-    """Gram of k1 independent of the sector quadrature (see module docstring)."""
+def exact_gram(X, act, c, theta, u, block_size=1000):
+    """Gram of k1 on ``X`` (m, d) independent of the sector quadrature (module docstring)."""
     if act.name in CLOSED_FORMS:
         return gaussian_kernel_gram(X, activation=act, c=c, theta=theta, direction=u)
-    q = (c / X.shape[1]) * np.einsum("ij,ij->i", X, X) + theta * (X @ u) ** 2
+    sigma = SpikedCovariance(c, theta, u)
+    q = sigma.row_moments(X)[0]
     K = np.empty((X.shape[0], X.shape[0]))
     for s in range(0, X.shape[0], block_size):  # upper block rows, mirrored
         rows = slice(s, s + block_size)
-        _, _, P = spiked_covariance_moments(X[rows], X[s:], c=c, theta=theta, direction=u)
+        _, _, P = sigma.moments(X[rows], X[s:])
         K[rows, s:] = pair_kernel(q[rows, None], q[None, s:], P, activation=act,
                                   method="mehler", n_terms=120)
         K[s:, rows] = K[rows, s:].T
     np.fill_diagonal(K, pair_kernel(q, q, q, activation=act, method="quadrature"))
     return K
-
-
-def _top_eigenpairs(K, n_eigs):
-    """Top eigenpairs of ``K/m`` by Lanczos (ARPACK): 0.5 s instead of 4.7 s for dense ``eigh``
-    at m = 4000 (one thread), same values to 1e-16; deterministic start vector."""
-    values, vectors = eigsh(K / K.shape[0], k=n_eigs, which="LA", v0=np.ones(K.shape[0]))
-    order = np.argsort(values)[::-1]
-    return values[order], vectors[:, order]
 
 
 def sector_validation(*, student, c: float, theta: float, d: int, n_samples: int, draws: int,
@@ -143,7 +129,7 @@ def sector_validation(*, student, c: float, theta: float, d: int, n_samples: int
     squared cosine of the matched Gram eigenvectors with the eigenspace), ``rel_err_<kind>``
     (against the quadrature) and ``mean_rel_err_<kind>`` (mean over draws) for each kind.
     """
-    act = get_activation(student, key="student")
+    act = as_activation(student, key="student")
     n_samples = _positive_int(n_samples, "n_samples", 10)
     n_eigs, draws = _positive_int(n_eigs, "n_eigs", 4), _positive_int(draws, "draws")
     if n_eigs > n_samples:
@@ -166,7 +152,8 @@ def sector_validation(*, student, c: float, theta: float, d: int, n_samples: int
     for draw in range(draws):
         X = rng.standard_normal((n_samples, d))
         kappa, r = X[:, 0], np.linalg.norm(X[:, 1:], axis=1)
-        values, vectors = _top_eigenpairs(_exact_gram(X, act, c, theta, u), n_eigs)
+        K = exact_gram(X, act, c, theta, u)
+        values, vectors = top_eigenpairs(K / n_samples, n_eigs, method="lanczos")
         harmonics = math.sqrt(d - 1) * X[:, 1:] / r[:, None]  # unit degree-1 harmonics of v
         funcs = {}
         for sector in sorted({sector for sector, _ in modes}):
@@ -234,14 +221,3 @@ def eigenvalue_table(rows: pd.DataFrame) -> pd.DataFrame:
         table[f"rel_err_{est}"] = table[est] / table["reference_value"] - 1
     table.loc[~has, "rel_err_quadrature"] = math.nan  # the quadrature is its own reference
     return table.sort_values([*keys, "kernel", "mode"]).reset_index(drop=True)
-
-
-def theory_curves(*, student, teacher, psi, tau, center_labels, d, eta_grid) -> pd.DataFrame:
-    """Theory rows of k1 at Sigma = predict_spike(eta_t) for every eta_t of ``eta_grid``."""
-    frames = []
-    for eta in np.asarray(eta_grid, dtype=np.float64):
-        pred = predict_spike(student=student, teacher=teacher, eta_t=float(eta), psi=psi, tau=tau,
-                             center_labels=center_labels)
-        rows = pd.DataFrame(theory_rows(student, c=pred.c, theta=pred.theta, d=d))
-        frames.append(rows.assign(eta_t=float(eta), c=pred.c, theta=pred.theta))
-    return pd.concat(frames, ignore_index=True).assign(student=student)

@@ -1,4 +1,4 @@
-"""Spectrum of the induced kernel at one simulation point, four ways (THEORY.md sections 3-4).
+"""Spectrum of the induced kernel at one simulation point, four ways (docs/THEORY.md sections 3-4).
 
 Kernels (``x ~ N(0, I_d)``, the population measure of section 4 whatever the training law):
 ``k1`` the spiked Gaussian kernel with the *theory* ``(c, theta)`` along ``h_hat``; ``k1_est`` the
@@ -11,9 +11,10 @@ no mode of even x-parity, an even one none of odd x-parity: those modes get *no 
 
 Estimators of an eigenvalue:
 
-- ``quadrature``: :func:`onestep.sectors.sector_spectrum` (k1, k1_est, k0; exact to quadrature).
+- ``quadrature``: :func:`onestep.kernels.sectors.sector_spectrum` (k1, k1_est, k0; exact to
+  quadrature).
 - ``rayleigh``: U-statistic Rayleigh quotient with the control variate
-  (:func:`onestep.spectra.rayleigh_quotient`, ``E[f^2] = 1``) of the mode's quadrature
+  (:func:`onestep.kernels.estimators.rayleigh_quotient`, ``E[f^2] = 1``) of the mode's quadrature
   eigenfunction, Nystrom-evaluated at the samples (times the unit harmonic
   ``sqrt(d-1) <e, x>/|x_perp|`` for l = 1). ``rf`` uses the eigenfunctions of ``k1_est``, its
   spiked-Gaussian surrogate. Unbiased also inside degenerate eigenspaces; what is left after the
@@ -36,9 +37,10 @@ Estimators of an eigenvalue:
   mean(f^2)``).
   The unlisted trace enters ``s`` as one block at the top eigenvalue of the highest sector
   computed (a bound; negligible at the sizes used).
-- ``theory``: :func:`onestep.spectra.relu_linear_eigenvalues` (``exact``, relu),
-  :func:`onestep.spectra.relu_top_mode` (``leading`` and the refined ``k2``) and
-  :func:`onestep.spectra.large_step_spectrum` (``large_step``; its first order in theta is the
+- ``theory``: :func:`onestep.kernels.predictions.relu_linear_eigenvalues` (``exact``, relu),
+  :func:`onestep.kernels.predictions.relu_top_mode` (``leading`` and the refined ``k2``) and
+  :func:`onestep.kernels.predictions.large_step_spectrum` (``large_step``; its first order in theta
+  is the
   ``leading`` boosted value) at each kernel's ``(c, theta)``.
 
 Overlaps (quantities ``overlap_<candidate>``, absolute values: eigenfunction signs are arbitrary)
@@ -56,26 +58,24 @@ import math
 import numpy as np
 import pandas as pd
 
-from .activations import Activation, get_activation
-from .kernels import gaussian_kernel_gram, random_features_gram
-from .sectors import SectorSpectrum, evaluate_sector_eigenfunction, sector_spectrum
-from .spectra import (
+from ..activations import Activation, activation_parity, as_activation
+from ..covariance import SpikedCovariance
+from .estimators import (
     candidate_functions,
     eigenvector_overlaps,
     gram_top_eigenpairs,
-    large_step_spectrum,
+    outlier_statistics,
     rayleigh_quotient,
-    relu_linear_eigenvalues,
-    relu_top_mode,
 )
+from .gram import gaussian_kernel_gram, random_features_gram
+from .predictions import theory_rows
+from .sectors import SectorSpectrum, evaluate_sector_eigenfunction, sector_spectrum
 
 __all__ = [
-    "KERNEL_STREAM", "KERNELS", "MODES", "ESTIMATORS", "CANDIDATES", "ROW_COLUMNS", "OUTLIER_MAX",
-    "SECTORS", "activation_parity", "find_modes", "outlier_statistics", "theory_rows",
-    "analyse_kernel_point",
+    "KERNELS", "MODES", "ESTIMATORS", "CANDIDATES", "ROW_COLUMNS", "OUTLIER_MAX", "SECTORS",
+    "find_modes", "analyse_kernel_point",
 ]
 
-KERNEL_STREAM = 2002  # spawn_key of the fresh inputs (the step uses small keys, learning 1001)
 KERNELS = {"k1": "k1 (theory Sigma)", "k1_est": "k1 (estimated Sigma)",
            "rf": "RF kernel of W1", "k0": "k0 (isotropic)"}
 MODES = {"boosted_linear": (0, -1, 0), "orthogonal_linear": (1, 1, 0),
@@ -91,16 +91,6 @@ _GRID_FUNCS = {  # candidates as functions of (kappa, r) on the sector grid; d b
     "radial": lambda k, r, d: (k**2 + r**2 - d) / math.sqrt(2.0 * d),
     "he2_kappa": lambda k, r, d: (k**2 - 1.0 + 0.0 * r) / math.sqrt(2.0),
 }
-
-
-def activation_parity(act: Activation) -> int:
-    """``-1`` odd, ``+1`` even, ``0`` neither (checked on a grid to 1e-12 relative)."""
-    z = np.linspace(0.05, 8.0, 160)
-    plus, minus = act.numpy(z), act.numpy(-z)
-    tol = 1e-12 * (np.max(np.abs(plus)) + 1e-300)
-    if np.max(np.abs(plus + minus)) <= tol:
-        return -1
-    return 1 if np.max(np.abs(plus - minus)) <= tol else 0
 
 
 def find_modes(spectrum: SectorSpectrum, act: Activation) -> dict:
@@ -119,68 +109,6 @@ def find_modes(spectrum: SectorSpectrum, act: Activation) -> dict:
     return out
 
 
-def outlier_statistics(spectrum: SectorSpectrum, *, n_samples: int) -> dict:
-    """``(sector, index) -> (s, shift)`` of every listed eigenspace (see module docstring).
-
-    ``s < 1`` is the separation (BBP) condition of a multiplicity-1 eigenvalue in ``K/m``;
-    ``shift`` the predicted relative displacement of its Gram eigenvalue. For a multiplicity
-    ``M > 1`` the eigenspace's own ``M - 1`` copies are left out of both sums.
-    """
-    if not (isinstance(n_samples, int | np.integer) and n_samples >= 1):
-        raise ValueError(f"n_samples={n_samples!r}: expected a positive integer")
-    keys = [(deg, i) for deg, values in spectrum.eigenvalues.items() for i in range(values.size)]
-    lam = np.array([spectrum.eigenvalues[deg][i] for deg, i in keys])
-    mult = np.array([spectrum.multiplicity[deg] for deg, _ in keys], dtype=np.float64)
-    top_high = spectrum.eigenvalues[max(spectrum.eigenvalues)][0]
-    tail = max(spectrum.tail_trace(), 0.0)
-    if top_high > 0 and tail > 0:  # unlisted trace as one block at a bounding eigenvalue
-        lam, mult = np.append(lam, top_high), np.append(mult, tail / top_high)
-    out = {}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for k, key in enumerate(keys):
-            other = np.arange(lam.size) != k
-            gap = lam[k] - lam[other]
-            s = np.sum(mult[other] * lam[other] ** 2 / gap**2) / n_samples
-            shift = np.sum(mult[other] * lam[other] / gap) / n_samples
-            out[key] = (float(s) if np.all(gap != 0) else math.inf, float(shift))
-    return out
-
-
-def theory_rows(student, *, c: float, theta: float, d: int) -> list[dict]:
-    """Closed-form predictions ``{mode, quantity, variant, value}`` at ``(c/d) I + theta u u^T``.
-
-    Variants: ``exact`` (relu linear modes), ``leading`` (relu rank-one top mode and its overlaps;
-    first order in theta for the boosted mode), ``k2`` (relu top mode with the k = 2 Mehler term),
-    ``large_step`` (any activation, exact in theta as d -> infinity). Absent modes: no row.
-    """
-    act = student if isinstance(student, Activation) else get_activation(student, key="student")
-    parity, rows = activation_parity(act), []
-
-    def add(mode, quantity, variant, value):
-        rows.append(dict(mode=mode, quantity=quantity, variant=variant, value=float(value)))
-
-    big = large_step_spectrum(activation=act, c=c, theta=theta, d=d)
-    if parity != 1:  # odd x-parity modes exist
-        add("boosted_linear", "eigenvalue", "large_step", big.boosted_linear)
-        add("boosted_linear", "eigenvalue", "leading", big.naive_linear)
-        add("orthogonal_linear", "eigenvalue", "large_step", big.orthogonal_linear)
-    if parity != -1:  # even x-parity modes exist
-        add("top_even", "eigenvalue", "large_step", big.top)
-        add("top_even", "overlap_constant", "large_step", abs(big.overlap_constant))
-        add("top_even", "overlap_he2_kappa", "large_step", abs(big.overlap_he2))
-    if act.name == "relu":
-        boosted, orthogonal = relu_linear_eigenvalues(c=c, theta=theta, d=d)
-        add("boosted_linear", "eigenvalue", "exact", boosted)
-        add("orthogonal_linear", "eigenvalue", "exact", orthogonal)
-        top = relu_top_mode(c=c, theta=theta, d=d)
-        add("top_even", "eigenvalue", "leading", top.eigenvalue)
-        add("top_even", "eigenvalue", "k2", top.eigenvalue_k2)
-        for name, value in (("constant", top.overlap_constant), ("radial", top.overlap_radial),
-                            ("he2_kappa", top.overlap_he2)):
-            add("top_even", f"overlap_{name}", "leading", abs(value))
-    return rows
-
-
 def _candidates(spectrum, modes, kappa, r, harmonic) -> dict:
     """Quadrature eigenfunctions of ``modes`` at the samples (Nystrom), unit ``E[f^2]``."""
     out = {}
@@ -193,7 +121,7 @@ def _candidates(spectrum, modes, kappa, r, harmonic) -> dict:
     return out
 
 
-def _check_inputs(W1, h_hat, beta, c, theta, c_hat, n_samples, n_eigs):
+def _check_inputs(W1, h_hat, beta, n_samples, n_eigs):
     W1 = np.asarray(W1, dtype=np.float64)
     if W1.ndim != 2 or W1.shape[1] < 4 or not np.all(np.isfinite(W1)):
         raise ValueError(f"W1: expected finite weights of shape (N, d >= 4), got {W1.shape}")
@@ -203,11 +131,6 @@ def _check_inputs(W1, h_hat, beta, c, theta, c_hat, n_samples, n_eigs):
         if v.shape != (W1.shape[1],) or not np.linalg.norm(v) > 0:
             raise ValueError(f"{name}: expected a non-zero vector of shape ({W1.shape[1]},)")
         units.append(v / np.linalg.norm(v))
-    for name, value in (("c", c), ("c_hat", c_hat)):
-        if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"{name}={value!r}: expected a finite value > 0")
-    if not (np.isfinite(theta) and theta >= 0):
-        raise ValueError(f"theta={theta!r}: expected a finite value >= 0")
     if not (isinstance(n_eigs, int | np.integer) and n_eigs >= 4):
         raise ValueError(f"n_eigs={n_eigs!r}: expected an integer >= 4")
     if not (isinstance(n_samples, int | np.integer) and n_samples >= max(10, n_eigs)):
@@ -230,12 +153,12 @@ def analyse_kernel_point(*, W1, h_hat, beta, student, c, theta, c_hat, theta_hat
     c, theta : float
         Theory spike (``k1``); ``c > 0``, ``theta >= 0``.
     c_hat, theta_hat : float
-        Estimated spike (``k1_est``); a negative ``theta_hat`` (noise when theta ~ c/d) is
-        clipped to 0 and the value used is recorded in ``theta_kernel``.
+        Estimated spike (``k1_est``), through :meth:`SpikedCovariance.from_estimate` (a negative
+        ``theta_hat`` is clipped to 0); the value used is recorded in ``theta_kernel``.
     n_samples, n_eigs : int
         Fresh inputs ``m``; Gram eigenpairs kept.
     quadrature : dict, optional
-        Node counts for :func:`onestep.sectors.sector_spectrum`.
+        Node counts for :func:`onestep.kernels.sectors.sector_spectrum`.
     rng : numpy.random.Generator
         Fresh inputs, then the orthogonal direction ``e`` of the candidates.
 
@@ -246,12 +169,14 @@ def analyse_kernel_point(*, W1, h_hat, beta, student, c, theta, c_hat, theta_hat
         ``{k0,k1}_l{l}_{eigenvalues,parity,multiplicity}``, ``{k0,k1}_trace`` and
         ``gram_{kernel}`` (top ``n_eigs`` eigenvalues of ``K/m``), for the spectrum figure.
     """
-    W1, h, b = _check_inputs(W1, h_hat, beta, c, theta, c_hat, n_samples, n_eigs)
-    act = get_activation(student, key="student")
+    W1, h, b = _check_inputs(W1, h_hat, beta, n_samples, n_eigs)
+    act = as_activation(student, key="student")
     d, quad = W1.shape[1], dict(quadrature or {})
-    sigmas = {"k1": (float(c), float(theta)), "k1_est": (float(c_hat), max(float(theta_hat), 0.0)),
-              "k0": (1.0, 0.0)}
-    sigmas["rf"] = sigmas["k1_est"]
+    covariances = {"k1": SpikedCovariance(c, theta, h),
+                   "k1_est": SpikedCovariance.from_estimate(c_hat, theta_hat, h),
+                   "k0": SpikedCovariance()}
+    covariances["rf"] = covariances["k1_est"]
+    sigmas = {name: (cov.c, cov.theta) for name, cov in covariances.items()}
     X = rng.standard_normal((n_samples, d))
     cand = candidate_functions(X, direction=h, beta=b, rng=rng)
     kappa = X @ h
@@ -288,12 +213,10 @@ def analyse_kernel_point(*, W1, h_hat, beta, student, c, theta, c_hat, theta_hat
     populations["rf"] = populations["k1_est"]  # rf is analysed through its Gaussian surrogate
 
     for kernel in ("k1", "k1_est", "rf", "k0"):
-        c_k, theta_k = sigmas[kernel]
         if kernel == "rf":
             K = random_features_gram(W1, X, activation=act)
         else:
-            K = gaussian_kernel_gram(X, activation=act, c=c_k, theta=theta_k,
-                                     direction=h if theta_k > 0 else None)
+            K = gaussian_kernel_gram(X, activation=act, **covariances[kernel].kernel_params())
         values, vectors = gram_top_eigenpairs(K, n_eigs=n_eigs)
         arrays[f"gram_{kernel}"] = values
         spec, modes, funcs, stats = populations[kernel]
