@@ -34,6 +34,33 @@ include: "rules/learning.smk"
 include: "rules/check.smk"
 
 
+# Small jobs (about a second of work after imports) run in the main Snakemake process rather than
+# as cluster jobs, each of which pays two Snakemake start-ups (profiles/slurm/config.yaml).
+localrules:
+    theory,
+    theory_curves,
+    hermite_table,
+    learning_theory,
+    aggregate_spike,
+    aggregate_kernel_spectrum,
+    aggregate_kernel_gap,
+    aggregate_learning,
+    aggregate_learning_theory,
+    kernel_eigenvalue_table,
+    plot_spike_sweep,
+    plot_spike_shape,
+    plot_finite_size,
+    plot_kernel_spectrum,
+    plot_kernel_eigenvalues,
+    plot_kernel_mixing,
+    plot_kernel_gap,
+    plot_learning_curves,
+    claims,
+    check,
+    verify,
+    manifest,
+
+
 rule all:
     input:
         SPIKE_FIGURES,

@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,20 @@ SEEDS = config["seeds"]
 SIM = Paramspace(simulation_points(config), param_sep="~")
 POINT = SIM.wildcard_pattern
 ENV = "../envs/pipeline.yaml"
+# Memory (MB) a SLURM job holds besides its script: the two Snakemake processes around it (the
+# jobstep one in the batch step, the one srun starts for the rule), measured 193 + ~185 MB (sacct
+# MaxRSS of the steps minus the script's benchmark max_rss). Added to every submitted rule's mem_mb.
+SNAKEMAKE_MB = 400
+
+
+def simulate_partition(wildcards):
+    """SLURM partition of ``simulate`` (and of ``estimate_spike``, which the SLURM profile groups
+    with it; a group's jobs must name the same partition): the GPU partition when the config asks
+    for CUDA (``$SNAKEMAKE_SLURM_GPU_PARTITION``, default ``gpu``), else ``$SBATCH_PARTITION`` or
+    the cluster's default (empty). Ignored by local runs."""
+    if config["device"] == "cuda":
+        return os.environ.get("SNAKEMAKE_SLURM_GPU_PARTITION", "gpu")
+    return os.environ.get("SBATCH_PARTITION", "")
 
 
 def point_paths(template, rows, seeds=None):

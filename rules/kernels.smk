@@ -36,7 +36,7 @@ rule kernel_spectrum:
         f"benchmarks/kernel_spectrum/{POINT}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wc: 600 + config["kernels"]["n_samples"] ** 2 // 8000,
+        mem_mb=lambda wc: SNAKEMAKE_MB + 600 + config["kernels"]["n_samples"] ** 2 // 8000,
     conda:
         ENV
     script:
@@ -60,7 +60,7 @@ rule kernel_gap:
         f"benchmarks/kernel_gap/{POINT}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wc: 600 + int(wc.d) ** 2 // 4000,
+        mem_mb=lambda wc: SNAKEMAKE_MB + 600 + int(wc.d) ** 2 // 4000,
     conda:
         ENV
     script:
@@ -87,7 +87,8 @@ rule sector_validation:
         student="|".join(KERNEL_STUDENTS),
     threads: 1
     resources:
-        mem_mb=lambda wc: 600 + config["kernels"]["small_d"]["n_samples"] ** 2 // 20000,
+        mem_mb=lambda wc: SNAKEMAKE_MB + 600
+        + config["kernels"]["small_d"]["n_samples"] ** 2 // 20000,
     conda:
         ENV
     script:

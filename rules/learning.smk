@@ -18,7 +18,7 @@ rule learning_curve:
         f"benchmarks/learning_curve/{POINT}/seed~{{seed}}.tsv"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=SNAKEMAKE_MB + 2000,
     conda:
         ENV
     script:

@@ -14,8 +14,9 @@ rule simulate:
         f"benchmarks/simulate/{POINT}/seed~{{seed}}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wc: 500 + int(wc.d) ** 2 // 4000,
+        mem_mb=lambda wc: SNAKEMAKE_MB + 500 + int(wc.d) ** 2 // 4000,
         gpu=lambda wc: int(config["device"] == "cuda"),
+        slurm_partition=simulate_partition,
     conda:
         ENV
     script:
@@ -81,7 +82,8 @@ rule estimate_spike:
         f"benchmarks/estimate_spike/{POINT}/seed~{{seed}}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wc: 500 + int(wc.d) ** 2 // 4000,
+        mem_mb=lambda wc: SNAKEMAKE_MB + 500 + int(wc.d) ** 2 // 4000,
+        slurm_partition=simulate_partition,
     conda:
         ENV
     script:

@@ -102,7 +102,8 @@ def test_check_fails_loudly_on_a_failed_claim(tiny_run):
     claims_path = tiny_run / "results" / "tables" / "claims.csv"
     run_snakemake(tiny_run, "results/tables/claims.csv", "--cores", "1", "--configfile", TINY)
     claims = pd.read_csv(claims_path)
-    claims["passed"] = True
+    # a consistent table (check also validates passed == (error <= tolerance)) with one failure
+    claims[["error", "tolerance", "passed"]] = [0.0, 1.0, True]
     claims.loc[0, ["error", "tolerance", "passed"]] = [2.0, 1.0, False]
     claims.to_csv(claims_path, index=False)  # newer than its inputs: only `check` reruns
     proc = run_snakemake(tiny_run, "check", "--cores", "1", "--configfile", TINY, check=False)
@@ -110,7 +111,7 @@ def test_check_fails_loudly_on_a_failed_claim(tiny_run):
     assert proc.returncode != 0
     assert "reproduction check FAILED" in message and claims.loc[0, "claim"] in message
     assert not (tiny_run / "results" / "check.txt").exists()
-    claims["passed"] = True
+    claims.loc[0, ["error", "passed"]] = [0.5, True]
     claims.to_csv(claims_path, index=False)
     run_snakemake(tiny_run, "check", "--cores", "1", "--configfile", TINY)
     assert f"{len(claims)} passed, 0 failed" in (tiny_run / "results" / "check.txt").read_text()
