@@ -76,6 +76,15 @@ def _dual_predict(K_train, y_train, K_test_train, lam) -> np.ndarray:
     return coef @ (K_test_train @ vecs).T  # (n_ridges, n_test)
 
 
+def _kernel_inputs(K_train, y_train, K_test_train):
+    """Validated ``(K_train (n, n), y_train (n,), K_test_train (n_test, n))`` as float64."""
+    K = _matrix(K_train, "K_train")
+    n = K.shape[0]
+    if K.shape != (n, n):
+        raise ValueError(f"K_train: expected a square matrix, got shape {K.shape}")
+    return K, _vector(y_train, "y_train", length=n), _matrix(K_test_train, "K_test_train", cols=n)
+
+
 def kernel_ridge(K_train, y_train, K_test_train, *, ridges, solver: str = "cholesky"):
     """Kernel ridge predictions ``f = K_test_train (K_train + n lambda I)^{-1} y`` for each ridge.
 
@@ -96,12 +105,8 @@ def kernel_ridge(K_train, y_train, K_test_train, *, ridges, solver: str = "chole
     -------
     ndarray of shape (n_ridges, n_test), float64
     """
-    K = _matrix(K_train, "K_train")
+    K, y, Kt = _kernel_inputs(K_train, y_train, K_test_train)
     n = K.shape[0]
-    if K.shape != (n, n):
-        raise ValueError(f"K_train: expected a square matrix, got shape {K.shape}")
-    y = _vector(y_train, "y_train", length=n)
-    Kt = _matrix(K_test_train, "K_test_train", cols=n)
     lam = _check_ridges(ridges)
     if solver not in SOLVERS:
         raise ValueError(f"solver={solver!r}: expected one of {SOLVERS}")
@@ -190,12 +195,8 @@ def nested_kernel_ridge(K_train, y_train, K_test_train, *, sizes, ridges,
     -------
     ndarray of shape (n_sizes, n_test): the predictions for each size, in the order given.
     """
-    K = _matrix(K_train, "K_train")
+    K, y, Kt = _kernel_inputs(K_train, y_train, K_test_train)
     m = K.shape[0]
-    if K.shape != (m, m):
-        raise ValueError(f"K_train: expected a square matrix, got shape {K.shape}")
-    y = _vector(y_train, "y_train", length=m)
-    Kt = _matrix(K_test_train, "K_test_train", cols=m)
     sizes, lam = _check_sizes(sizes, ridges, m)
     shifts = sizes * lam
     coef = nested_shifted_solve(K, y, sizes, shifts, overwrite=overwrite)
