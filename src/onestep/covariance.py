@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["SpikedCovariance", "check_spike", "check_rows"]
+__all__ = ["SpikedCovariance", "check_spike", "check_rows", "unit_vector"]
 
 
 def check_spike(c, theta, *, d=None, nonnegative: bool = False,
@@ -92,12 +92,7 @@ class SpikedCovariance:
     def from_estimate(cls, c_hat, theta_hat, direction) -> SpikedCovariance:
         """From a run's estimates; a negative ``theta_hat`` (noise) is clipped to 0."""
         c_hat, theta_hat = check_spike(c_hat, theta_hat, names=("c_hat", "theta_hat"))
-        return cls(c_hat, max(theta_hat, 0.0), _unit(direction, "direction"))
-
-    @classmethod
-    def from_prediction(cls, prediction, direction) -> SpikedCovariance:
-        """From :class:`onestep.theory.SpikePrediction` (or any object with ``c``, ``theta``)."""
-        return cls(float(prediction.c), float(prediction.theta), _unit(direction, "direction"))
+        return cls(c_hat, max(theta_hat, 0.0), unit_vector(direction, "direction"))
 
     def kernel_params(self) -> dict:
         """``c``, ``theta`` and ``direction`` as keywords of the Gram functions."""
@@ -156,7 +151,8 @@ class SpikedCovariance:
             raise ValueError(f"theta={self.theta!r}: must be >= -c/d = {-self.c / d!r} (PSD)")
 
 
-def _unit(v, name: str) -> np.ndarray:
+def unit_vector(v, name: str) -> np.ndarray:
+    """``v / |v|`` for a finite non-zero 1-d ``v``; errors name ``name``."""
     v = np.asarray(v, dtype=np.float64)
     norm = float(np.linalg.norm(v))
     if v.ndim != 1 or not (np.isfinite(norm) and norm > 0):

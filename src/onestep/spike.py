@@ -30,26 +30,17 @@ import math
 import numpy as np
 import scipy.stats as st
 
+from .covariance import unit_vector
 from .linalg import top_singular
 from .theory import hermite_summary, predict_spike
 
 __all__ = ["estimate_spike", "projection_along", "plugin_spike"]
 
 
-def _unit(v, key):
-    v = np.asarray(v, dtype=float)
-    if v.ndim != 1:
-        raise ValueError(f"{key}: expected a 1-d array, got shape {v.shape}")
-    norm = np.linalg.norm(v)
-    if not np.isfinite(norm) or norm == 0:
-        raise ValueError(f"{key}: expected a nonzero finite vector, got norm {norm!r}")
-    return v / norm
-
-
 def projection_along(W1, h_hat) -> np.ndarray:
     """``p = W1 h_hat / |h_hat|``, shape (N,): each neuron's weight along the spike direction."""
     W1 = np.asarray(W1, dtype=float)
-    h = _unit(h_hat, "h_hat")
+    h = unit_vector(h_hat, "h_hat")
     if W1.ndim != 2 or W1.shape[1] != h.shape[0]:
         raise ValueError(f"W1: shape {W1.shape} does not match h_hat of length {h.shape[0]}")
     return W1 @ h
@@ -85,8 +76,8 @@ def estimate_spike(W1, h_hat, *, beta, W0=None, n_singular: int = 3) -> dict:
     if W1.ndim != 2 or W1.shape[1] < 2:
         raise ValueError(f"W1: expected shape (N, d) with d >= 2, got {W1.shape}")
     N, d = W1.shape
-    h = _unit(h_hat, "h_hat")
-    b = _unit(beta, "beta")
+    h = unit_vector(h_hat, "h_hat")
+    b = unit_vector(beta, "beta")
     if h.shape[0] != d or b.shape[0] != d:
         raise ValueError(f"h_hat/beta: lengths {h.shape[0]}, {b.shape[0]} do not match d = {d}")
     if isinstance(n_singular, bool) or not isinstance(n_singular, (int, np.integer)) \

@@ -24,7 +24,7 @@ import yaml
 
 from .activations import ACTIVATION_NAMES, get_activation
 
-__all__ = ["SCHEMA_PATH", "ConfigError", "validate_config", "check_config", "coerce_cli_values"]
+__all__ = ["SCHEMA_PATH", "ConfigError", "validate_config", "coerce_cli_values"]
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 _HERMITE = re.compile(r"^hermite\((.*)\)$")
@@ -306,10 +306,6 @@ def validate_config(config, *, schema_path=SCHEMA_PATH) -> None:
     _check_links(config)
     _check_sizes(config)
 
-
-def check_config(config: dict) -> None:
-    """Alias of :func:`validate_config` (the name ``rules/common.smk`` imports)."""
-    validate_config(config)
 
 
 def _parse_cli(value):
