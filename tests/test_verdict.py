@@ -47,12 +47,6 @@ def roundtrip(table, tmp_path) -> pd.DataFrame:
     return read_claims(path)
 
 
-def test_columns_match_the_claims_module():
-    from onestep.claims import COLUMNS as CLAIMS_COLUMNS
-
-    assert COLUMNS == list(CLAIMS_COLUMNS)
-
-
 def test_expected_claims_of_the_default_config():
     expected = expected_claims(CONFIG)
     # spike: 6 per student x 2; shape: 3 laws; kernels: relu 8, tanh 4 (odd: no top mode);

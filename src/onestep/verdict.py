@@ -17,13 +17,11 @@ import numpy as np
 import pandas as pd
 
 from .activations import get_activation
+from .claims import COLUMNS
 
 __all__ = ["COLUMNS", "OPTIONAL_CLAIMS", "ClaimsTableError", "expected_claims", "read_claims",
            "validate_claims", "judge"]
 
-# Same as onestep.claims.COLUMNS (tested); repeated so that checking does not import the plots.
-COLUMNS = ["claim", "statement", "point", "measured", "predicted", "error", "tolerance",
-           "why_tolerance", "passed"]
 NUMERIC = ("measured", "predicted", "error", "tolerance")
 # Emitted only where the data allow it (a Gram outlier separated from the Marchenko-Pastur bulk).
 OPTIONAL_CLAIMS = frozenset({"linear_boost_gram", "top_mode_mixing_gram"})
