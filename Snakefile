@@ -46,6 +46,7 @@ localrules:
     aggregate_kernel_gap,
     aggregate_learning,
     aggregate_learning_theory,
+    aggregate_network_theory,
     kernel_eigenvalue_table,
     plot_spike_sweep,
     plot_spike_shape,

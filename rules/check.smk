@@ -10,6 +10,7 @@ rule claims:
         finite="results/tables/spike_finite_size.parquet",
         curves="results/tables/learning_curves.parquet",
         curve_theory="results/tables/learning_theory.parquet",
+        network_theory="results/tables/network_theory.parquet",
         kernel_spectrum="results/tables/kernel_spectrum.parquet",
         kernel_gap="results/tables/kernel_gap.parquet",
         validation=expand(
@@ -26,6 +27,7 @@ rule claims:
         code=script_code("claims.py"),
         claim_eta_t=config["spike"]["finite_size"]["eta_t"],
         spectrum_eta_t=config["kernels"]["spectrum_eta_t"],
+        n_test=config["learning"]["n_test"],
     log:
         "logs/claims.log",
     benchmark:

@@ -86,6 +86,7 @@ FINAL_TABLES = [
     "results/tables/spike_shape.parquet",
     "results/tables/learning_curves.parquet",
     "results/tables/learning_theory.parquet",
+    "results/tables/network_theory.parquet",
     "results/tables/kernel_spectrum.parquet",
     "results/tables/kernel_gap.parquet",
     "results/tables/eigenvalues.csv",

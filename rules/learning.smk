@@ -25,6 +25,48 @@ rule learning_curve:
         "../scripts/learning_curve.py"
 
 
+rule network_theory:
+    input:
+        sim=f"results/sim/{POINT}/seed~{{seed}}.npz",
+    output:
+        f"results/network_theory/{POINT}/seed~{{seed}}.parquet",
+    params:
+        code=script_code("network_theory.py"),
+        model=model_params,
+        learning=subconfig("learning", "alpha", "ridge", "ridge_convention"),
+    log:
+        f"logs/network_theory/{POINT}/seed~{{seed}}.log",
+    benchmark:
+        f"benchmarks/network_theory/{POINT}/seed~{{seed}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=SNAKEMAKE_MB + 1000,
+    conda:
+        ENV
+    script:
+        "../scripts/network_theory.py"
+
+
+rule aggregate_network_theory:
+    input:
+        point_paths("results/network_theory/{point}/seed~{seed}.parquet", learning_rows(config), SEEDS),
+    output:
+        "results/tables/network_theory.parquet",
+    params:
+        code=script_code("aggregate_rows.py"),
+    log:
+        "logs/aggregate_network_theory.log",
+    benchmark:
+        "benchmarks/aggregate_network_theory.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        ENV
+    script:
+        "../scripts/aggregate_rows.py"
+
+
 rule aggregate_learning:
     input:
         point_paths("results/learning/{point}/seed~{seed}.parquet", learning_rows(config), SEEDS),
@@ -93,6 +135,7 @@ rule plot_learning_curves:
         simulation="results/tables/learning_curves.parquet",
         theory="results/tables/learning_theory.parquet",
         curves="results/tables/theory_curves_learning.parquet",
+        network="results/tables/network_theory.parquet",
     output:
         report(
             "figures/learning_curves.png",

@@ -2,7 +2,13 @@
 
 import pandas as pd
 
-from onestep.claims import COLUMNS, kernel_claims, learning_claims, spike_claims
+from onestep.claims import (
+    COLUMNS,
+    kernel_claims,
+    learning_claims,
+    network_theory_claims,
+    spike_claims,
+)
 from onestep.io import read_table, write_table
 from onestep.jobs import start_job
 
@@ -15,6 +21,8 @@ rows = spike_claims(tables["sweep"], tables["shape"], tables["finite"],
 rows += kernel_claims(tables["kernel_spectrum"], tables["kernel_gap"], validation,
                       eta_t=snakemake.params.spectrum_eta_t)
 rows += learning_claims(tables["curves"], tables["curve_theory"])
+rows += network_theory_claims(tables["curves"], tables["network_theory"],
+                              n_test=snakemake.params.n_test)
 claims = pd.DataFrame(rows, columns=COLUMNS)
 log.info("\n%s", claims.drop(columns=["statement", "why_tolerance"]).to_string())
 write_table(claims, snakemake.output[0])

@@ -1,8 +1,10 @@
-"""Snakemake adapter: eigenlearning KRR curves (k1, k0, beta-spiked) for one config point."""
+"""Snakemake adapter: eigenlearning KRR curves (k1, k0, beta-spiked) and the linear-ridge curve
+for one config point."""
 
 import numpy as np
+import pandas as pd
 
-from onestep.curve_theory import kernel_theory_curve
+from onestep.curve_theory import kernel_theory_curve, linear_ridge_theory
 from onestep.io import read_json, stamp, write_table
 from onestep.jobs import start_job
 
@@ -16,6 +18,10 @@ curve = kernel_theory_curve(
     ridge=options["ridge"], ridge_convention=options["ridge_convention"],
     quadrature=snakemake.params.quadrature,
 )
+linear = linear_ridge_theory(teacher=model["teacher"], tau=model["tau"], d=model["d"],
+                             alphas=alphas, ridge=options["ridge"],
+                             ridge_convention=options["ridge_convention"])
+curve = pd.concat([curve, linear], ignore_index=True)
 stamp(curve, model)
 log.info("\n%s", curve.pivot(index="alpha", columns="method", values="test_mse").to_string())
 write_table(curve, snakemake.output[0])

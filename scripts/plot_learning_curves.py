@@ -1,4 +1,4 @@
-"""Snakemake adapter: test MSE against alpha for every method (simulation) and KRR theory."""
+"""Snakemake adapter: test MSE against alpha for every method (simulation), KRR and sRF theory."""
 
 import matplotlib.pyplot as plt
 
@@ -11,7 +11,10 @@ log = start_job(snakemake)
 sim = read_table(snakemake.input.simulation)
 theory = read_table(snakemake.input.theory)
 lines = read_table(snakemake.input.curves)
+network = read_table(snakemake.input.network)
 summary = seed_summary(sim, ["student", "eta_t", "method", "alpha"], ["test_mse"])
+network = network.groupby(["student", "eta_t", "method", "alpha"],
+                          as_index=False)["theory_mse"].mean()
 colors = {"rf_post": "C0", "krr_k1": "C1", "rf_init": "C2", "krr_k0": "C3", "krr_beta": "C4",
           "linear": "0.45"}
 markers = {"rf_post": "o", "krr_k1": "s", "rf_init": "v", "krr_k0": "D", "krr_beta": "^",
@@ -39,6 +42,17 @@ for i, student in enumerate(students):
             if method in summary["method"].values and not rows.empty:
                 ax.plot(rows["alpha"], rows["test_mse"], "-", color=colors[method], lw=1.4,
                         label=f"KRR {label}: eigenlearning theory")
+        rows = theory[(theory["student"] == student) & (theory["eta_t"] == eta)
+                      & (theory["method"] == "linear")].sort_values("alpha")
+        if "linear" in summary["method"].values and not rows.empty:
+            ax.plot(rows["alpha"], rows["test_mse"], "-.", color=colors["linear"], lw=1.2,
+                    label="linear ridge: Gaussian-design theory")
+        for method in ("rf_post", "rf_init"):
+            rows = network[(network["student"] == student) & (network["eta_t"] == eta)
+                           & (network["method"] == method)].sort_values("alpha")
+            if not rows.empty:
+                ax.plot(rows["alpha"], rows["theory_mse"], "--", color=colors[method], lw=1.4,
+                        label=f"{METHOD_LABELS[method].split(' (')[0]}: sRF theory")
         ax.axhline(floor, color="0.45", ls=":", lw=1.2, label="best linear predictor (population)")
         ax.set_yscale("log")
         ax.set_xlabel(r"$\alpha = n_{\mathrm{train}}/d$")
@@ -51,6 +65,9 @@ ridge = (f"ridge {ridges[0]:.3g}" if len(ridges) == 1 else
 fig.suptitle(f"What the reshaped function space buys (d={int(row0['d'])}, N={row0['phi']:g}d, "
              f"teacher {row0['teacher']}, {ridge}, {sim['seed'].nunique()} seeds, bars: sd)")
 save_figure(fig, snakemake.output[0], bottom=0.04, caption=(
-    "Markers: simulation on fresh data (mean +- sd over seeds). Lines: eigenlearning prediction "
-    "for KRR from the exact population spectrum. After a large step, RF on W1 and KRR with k1 beat "
-    "RF on W0 and KRR with k0; a small step changes little."))
+    "Markers: simulation on fresh data (mean +- sd over seeds). Solid lines: eigenlearning "
+    "prediction for KRR from the exact population spectrum. Dashed lines: deterministic equivalent "
+    "of ridge on the network's own features (sRF theory with each seed's drawn W0, W1, averaged "
+    "over seeds, at the simulated alphas). Dash-dot: linear ridge, Gaussian-design theory. After "
+    "a large step, RF on W1 and KRR with k1 beat RF on W0 and KRR with k0; a small step changes "
+    "little."))

@@ -375,3 +375,23 @@ def test_neuron_form_matches_gaussian_second_layer_network():
     sims = np.array(sims)
     tol = 3 * sims.std(0, ddof=1) / math.sqrt(len(sims)) + 0.03 * sims.mean(0)
     assert np.all(np.abs(np.mean(theory, 0) - sims.mean(0)) < tol)
+
+
+@pytest.mark.parametrize("theta,xi_value", [(0.0, 0.0), (0.8, 1.0), (0.5, -0.6)])
+def test_eigen_solver_matches_dense(theta, xi_value):
+    # Equal xi: the diagonal (eigenbasis + Woodbury) path against the general matrix path.
+    rng = np.random.default_rng(11)
+    d, N = 50, 90
+    W0 = rng.standard_normal((N, d)) / math.sqrt(d)
+    u, b = rng.standard_normal((2, d))
+    u /= np.linalg.norm(u)
+    b -= (b @ u) * u
+    b /= np.linalg.norm(b)
+    kw = dict(alpha=[0.5, 2.0], ridge=[0.05, 0.4], c=1.3, theta=theta, gamma=0.6, student="relu",
+              teacher="tanh", tau=0.1, W0=W0, xi=np.full(N, xi_value), u=u, beta_perp=b)
+    eigen = srf_error_neurons(**kw, solver="eigen")
+    dense = srf_error_neurons(**kw, solver="dense")
+    np.testing.assert_allclose(eigen, dense, rtol=1e-12)
+    if theta > 0:  # unequal shifts need the matrix path
+        with pytest.raises(ValueError, match="solver"):
+            srf_error_neurons(**{**kw, "xi": np.linspace(0, 1, N)}, solver="eigen")

@@ -15,7 +15,8 @@ import pandas as pd
 
 from .stats import loglog_slope
 
-__all__ = ["COLUMNS", "claim_row", "kernel_claims", "learning_claims", "spike_claims"]
+__all__ = ["COLUMNS", "claim_row", "kernel_claims", "learning_claims", "network_theory_claims",
+           "spike_claims"]
 
 COLUMNS = ["claim", "statement", "point", "measured", "predicted", "error", "tolerance",
            "why_tolerance", "passed"]
@@ -144,6 +145,44 @@ def learning_claims(curves: pd.DataFrame, theory: pd.DataFrame) -> list[dict]:
                     error=float(rel.max()), tolerance=2 / math.sqrt(sim.index[keep].min() * d),
                     why="eigenlearning is exact as n, d -> infinity; allow 2/sqrt(n) at the "
                         "smallest n checked (O(n^-1/2) corrections plus the seed spread)"))
+    return rows
+
+
+def network_theory_claims(curves: pd.DataFrame, theory: pd.DataFrame, *, n_test: int) -> list[dict]:
+    """Claim 5b: ridge on the network's features follows the sRF theory of its drawn weights.
+
+    One row per student and step for ``rf_post`` and one per student for ``rf_init`` (the
+    initial features do not depend on the step). Per seed and alpha, the relative deviation
+    ``sim / theory - 1`` is paired (same weights); the worst alpha's ``|mean| - 3 se`` must stay
+    below the finite-width bias ``1/sqrt(N)`` (docs/THEORY.md section 5c).
+    """
+    keys = ["student", "eta_t", "seed", "alpha", "method"]
+    paired = curves.merge(theory[keys + ["theory_mse"]], on=keys, how="inner")
+    paired["rel"] = paired["test_mse"] / paired["theory_mse"] - 1
+    rows = []
+    for (student, method), group in paired.groupby(["student", "method"]):
+        steps = sorted(group["eta_t"].unique()) if method == "rf_post" else [group["eta_t"].min()]
+        for eta in steps:
+            sel = group[group["eta_t"] == eta]
+            seeds, n_neurons = sel["seed"].nunique(), float(sel["phi"].iloc[0] * sel["d"].iloc[0])
+            stats = sel.groupby("alpha")["rel"].agg(["mean", "std"])
+            # one seed: the per-seed spread law instead (test-set noise sqrt(2/n_test), and the
+            # O(N^-1/2) fluctuation of the training draw), else the seeds' own spread
+            law = math.sqrt(2 / n_test + 1 / n_neurons)
+            se = (stats["std"] if seeds > 1 else pd.Series(law, stats.index)) / math.sqrt(seeds)
+            excess = stats["mean"].abs() - 3 * se
+            worst = excess.idxmax()
+            pick = sel[sel["alpha"] == worst]
+            rows.append(claim_row(
+                f"network_theory_{method}",
+                f"ridge on {'post-step' if method == 'rf_post' else 'initial'} features follows "
+                "the sRF theory of the drawn weights",
+                f"{student} student, eta_t={eta:g}, d={int(sel['d'].iloc[0])}, {seeds} seeds, "
+                f"worst alpha={worst:g}",
+                measured=pick["test_mse"].mean(), predicted=pick["theory_mse"].mean(),
+                error=float(excess.max()), tolerance=1 / math.sqrt(n_neurons),
+                why="at every alpha, |mean relative deviation| minus 3 standard errors (paired "
+                    "over seeds) within the O(N^-1/2) finite-width bias of Gaussian equivalence"))
     return rows
 
 

@@ -16,10 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .activations import get_activation
 from .eigenlearning import eigenlearning_risk
+from .hermite import hermite_coefficients
 from .kernels.sectors import sector_spectrum, target_sector_power
+from .ridge import population_linear_mse
 
-__all__ = ["kernel_theory_curve"]
+__all__ = ["kernel_theory_curve", "linear_ridge_theory"]
 
 
 def kernel_theory_curve(*, student, teacher, d, c, theta, gamma, tau, alphas, ridge,
@@ -69,3 +72,52 @@ def kernel_theory_curve(*, student, teacher, d, c, theta, gamma, tau, alphas, ri
                                     "n_train": n_train, "test_mse": result.test_mse,
                                     "kappa": result.kappa}))
     return pd.concat(frames, ignore_index=True)
+
+
+def linear_ridge_theory(*, teacher, tau, d, alphas, ridge, ridge_convention="mean",
+                        fit_intercept=True) -> pd.DataFrame:
+    """Test MSE of ridge on the raw inputs (method ``linear``), Gaussian design, n, d -> infinity.
+
+    The labels are ``mu*_0 + mu*_1 <beta, x> + e`` with ``e`` uncorrelated with ``x`` and of
+    variance ``sigma^2`` (the population linear error). With ``g = d / n`` and the
+    Marchenko-Pastur Stieltjes transform ``m = m(-lambda)`` of ``X^T X / n``,
+
+        test MSE = sigma^2 + lambda^2 mu*_1^2 m' + sigma^2 g (m - lambda m')
+
+    (bias and variance, docs/THEORY.md section 5.7); the fitted intercept adds the leading
+    ``1/n`` factor ``(1 + 1/n)``. float64.
+
+    Parameters
+    ----------
+    teacher : str
+    tau : float
+    d : int
+    alphas : array_like of shape (n_alpha,)
+        ``n_train / d``; evaluated at ``n = alpha d``.
+    ridge : float
+        ``lambda > 0`` in ``ridge_convention`` ({'mean', 'sum'}).
+    fit_intercept : bool, optional
+
+    Returns
+    -------
+    pandas.DataFrame with columns method ('linear'), alpha, n_train, test_mse.
+    """
+    if not ridge > 0 or ridge_convention not in ("mean", "sum"):
+        raise ValueError(f"ridge={ridge!r}, ridge_convention={ridge_convention!r}: expected "
+                         "ridge > 0 and 'mean' or 'sum'")
+    act = get_activation(teacher, key="teacher")
+    mu1 = hermite_coefficients(act, 1)[1]
+    noise = population_linear_mse(teacher=teacher, tau=tau, fit_intercept=True)
+    n = np.asarray(alphas, dtype=np.float64) * d
+    lam = np.full_like(n, ridge) if ridge_convention == "mean" else ridge / n
+    g = d / n
+    b = 1 - g + lam
+    root = np.sqrt(b**2 + 4 * g * lam)
+    # positive root of g lam m^2 + b m - 1 = 0, in the form without cancellation for either sign
+    m = np.where(b >= 0, 2 / (b + root), (root - b) / (2 * g * lam))
+    dm = (g * m**2 + m) / (2 * g * lam * m + b)  # m'(z) at z = -lambda
+    mse = noise + lam**2 * mu1**2 * dm + noise * g * (m - lam * dm)
+    if fit_intercept:
+        mse = mse * (1 + 1 / n)
+    return pd.DataFrame({"method": "linear", "alpha": np.asarray(alphas, dtype=float),
+                         "n_train": n, "test_mse": mse})

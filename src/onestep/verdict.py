@@ -45,7 +45,8 @@ def expected_claims(config: dict) -> Counter:
     one shape claim per law for ``spike.shape.student``, the kernel-gap claim per
     ``spike.students`` (the gap runs on the finite-size points), the kernel claims per
     ``kernels.students`` (relu adds its two exact claims; the top-mode claims need even modes, so
-    odd students have none) and the learning claims per ``learning.students``. Claims in
+    odd students have none) and the learning claims per ``learning.students`` (the network-theory
+    claim of ``rf_post`` once per step, of ``rf_init`` once). Claims in
     :data:`OPTIONAL_CLAIMS` are not counted.
     """
     expected = Counter()
@@ -70,7 +71,9 @@ def expected_claims(config: dict) -> Counter:
                          ("ordering_krr_k1_vs_krr_k0", student): 1,
                          ("gain_needs_large_step", student): 1,
                          ("eigenlearning_krr_k1", student): 2,
-                         ("eigenlearning_krr_k0", student): 1})
+                         ("eigenlearning_krr_k0", student): 1,
+                         ("network_theory_rf_post", student): len(config["learning"]["eta_t"]),
+                         ("network_theory_rf_init", student): 1})
     return expected
 
 

@@ -1,0 +1,18 @@
+"""Snakemake adapter: sRF theory of the network's own learning curve for one network and seed."""
+
+from onestep.io import load_npz, stamp, write_table
+from onestep.jobs import start_job
+from onestep.network_theory import network_theory_curve
+
+log = start_job(snakemake)
+arrays, meta = load_npz(snakemake.input.sim)
+model, options = snakemake.params.model, snakemake.params.learning
+curve = network_theory_curve(
+    W0=arrays["W0"], W1=arrays["W1"], beta=arrays["beta"], h_hat=arrays["h_hat"],
+    student=model["student"], teacher=model["teacher"], tau=model["tau"],
+    second_layer=model["second_layer"], alphas=options["alpha"], ridge=options["ridge"],
+    ridge_convention=options["ridge_convention"],
+)
+stamp(curve, meta["point"], {"git_commit": meta["git_commit"]})
+log.info("\n%s", curve.pivot(index="alpha", columns="method", values="theory_mse").to_string())
+write_table(curve, snakemake.output[0])
