@@ -4,8 +4,10 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from onestep.claims import COLUMNS, claim_row, learning_claims, spike_claims
+from onestep.claims import COLUMNS, claim_row, kernel_claims, learning_claims, spike_claims
+from onestep.stats import log_rms_sd, loglog_fit, two_point_kurtosis_sd
 
 
 def test_claim_row_passes_only_finite_errors_within_tolerance():
@@ -16,16 +18,21 @@ def test_claim_row_passes_only_finite_errors_within_tolerance():
     assert list(claim_row("c", "s", "p", error=0.0, **kw)) == COLUMNS
 
 
+MODEL = dict(psi=2.0, teacher="tanh", tau=0.0, second_layer="gaussian", weight_init="gaussian",
+             center_labels=True)
+
+
 def _spike_tables(theta_factor=1.0, d=(100, 200, 400, 800)):
     rows, finite = [], []
     for student in ("relu", "tanh"):
         for seed in range(3):
             base = dict(student=student, d=800, eta_t=1.0, phi=2.0, seed=seed, theory_theta=0.4,
-                        theory_c=1.1, theory_gamma=0.6, plugin_theta=0.4, plugin_c=1.1)
+                        theory_c=1.1, theory_gamma=0.6, plugin_theta=0.4, plugin_c=1.1, **MODEL)
             rows.append({**base, "theta_hat": 0.4 * theta_factor, "c_hat": 1.1, "gamma_hat": 0.6})
             for dim in d:  # conditional error falling like 1/d
-                finite.append(dict(student=student, d=dim, theta_hat=0.4 * (1 + 2.0 / dim),
-                                   plugin_theta=0.4))
+                sign = (-1) ** seed  # rms over seeds 2/dim: slope exactly -1
+                finite.append(dict(student=student, d=dim, theta_hat=0.4 * (1 + sign * 2.0 / dim),
+                                   plugin_theta=0.4, seed=seed, phi=2.0, eta_t=1.0, **MODEL))
     shape = pd.DataFrame([dict(second_layer=law, student="relu", d=800, eta_t=2.0, phi=2.0,
                                plugin_theta=1.0, plugin_c=1.0, proj_excess_kurtosis=k)
                           for law, k in (("gaussian", 0.0), ("constant", 0.0),
@@ -41,6 +48,79 @@ def test_spike_claims_pass_on_exact_tables_and_fail_on_a_wrong_spike():
                                     "spike_shape_rademacher"}
     wrong = pd.DataFrame(spike_claims(*_spike_tables(theta_factor=1.3), eta_t=1.0))
     assert not wrong.loc[wrong["claim"] == "spike_strength", "passed"].any()
+    # tolerances follow the point: the per-seed spread of theta_hat is ~1.6/sqrt(d) here
+    row = claims[(claims["claim"] == "spike_strength") & claims["point"].str.startswith("relu")]
+    assert float(row["tolerance"].iloc[0]) == pytest.approx(3 * 1.6 / math.sqrt(800 * 3) + 1 / 800,
+                                                            rel=0.02)
+    # an error falling like d^-1/2 is outside 3 standard errors of the slope at 6 seeds ...
+    sweep, shape, finite = _spike_tables(d=(100, 400, 1600, 6400))
+    finite = pd.concat([finite.assign(seed=finite["seed"] + 3 * k) for k in range(2)])
+    slow = finite.assign(theta_hat=0.4 * (1 + np.sign(finite["theta_hat"] - 0.4) * 0.2
+                                          / np.sqrt(finite["d"])))
+    claims = pd.DataFrame(spike_claims(sweep, shape, slow, eta_t=1.0))
+    assert not claims.loc[claims["claim"] == "spike_convergence", "passed"].any()
+    # ... and an error falling like 1/d is inside
+    claims = pd.DataFrame(spike_claims(sweep, shape, finite, eta_t=1.0))
+    assert claims.loc[claims["claim"] == "spike_convergence", "passed"].all()
+
+
+def test_loglog_fit_standard_errors():
+    rng = np.random.default_rng(5)
+    x = np.array([75.0, 150, 300, 600])
+    # known log-sd: WLS standard error 1 / sqrt(sum w (log x - mean)^2), exact slope recovered
+    slope, se = loglog_fit(x, 3 * x**-1.0, log_sd=0.5)
+    lx = np.log(x)
+    assert slope == pytest.approx(-1.0, abs=1e-12)
+    assert se == pytest.approx(0.5 / math.sqrt(np.sum((lx - lx.mean()) ** 2)), rel=1e-12)
+    # residual-based: the spread of the slope over many noisy replicates matches the mean se
+    fits = np.array([loglog_fit(x, x**-0.5 * np.exp(0.1 * rng.standard_normal(4)))
+                     for _ in range(4000)])
+    assert fits[:, 0].mean() == pytest.approx(-0.5, abs=0.005)
+    assert np.sqrt(np.mean(fits[:, 1] ** 2)) == pytest.approx(fits[:, 0].std(), rel=0.05)
+    # one intercept per group: two parallel lines give the common slope exactly
+    groups = np.repeat([0, 1], 4)
+    slope, _ = loglog_fit(np.tile(x, 2), np.r_[x**-0.5, 7 * x**-0.5], groups=groups)
+    assert slope == pytest.approx(-0.5, abs=1e-12)
+
+
+def test_log_rms_sd_matches_monte_carlo():
+    rng = np.random.default_rng(6)
+    for seeds in (1, 3, 10):
+        rms = np.sqrt(np.mean(rng.standard_normal((200000, seeds)) ** 2, axis=1))
+        assert np.log(rms).std() == pytest.approx(log_rms_sd(seeds), rel=0.01)
+
+
+def test_two_point_kurtosis_sd_matches_monte_carlo():
+    rng = np.random.default_rng(7)
+    n, reps = 600, 4000
+    for theta, bulk in ((0.0, 1.0), (1.0, 0.05), (1.0, 0.005)):
+        sign = rng.choice([-1.0, 1.0], size=(reps, n))
+        p = math.sqrt(theta) * sign + math.sqrt(bulk) * rng.standard_normal((reps, n))
+        p -= p.mean(axis=1, keepdims=True)
+        kurt = np.mean(p**4, axis=1) / np.mean(p**2, axis=1) ** 2 - 3
+        assert kurt.std() == pytest.approx(two_point_kurtosis_sd(theta, bulk, n), rel=0.06)
+    assert two_point_kurtosis_sd(0.0, 2.0, n) == pytest.approx(math.sqrt(24 / n), rel=2e-3)
+
+
+def _gap_table(exponent, d=(100, 200, 400), noise=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for dim in d:
+        for fraction in (0.125, 0.25, 0.5, 1.0):
+            n = round(fraction * 2 * dim)
+            gap = n**exponent * np.exp(noise * rng.standard_normal())
+            rows += [dict(student="relu", d=dim, n_neurons=n, reference=ref, gap=gap)
+                     for ref in ("k1_est", "k1")]
+    return pd.DataFrame(rows)
+
+
+def test_kernel_gap_claim_sees_the_exponent():
+    empty = pd.DataFrame([dict(quantity="none", eta_t=1.0, student="relu")])  # no spectrum rows
+    for exponent, noise, passed in ((-0.5, 0.01, True), (-0.4, 0.01, False), (-0.6, 0.0, False)):
+        rows = kernel_claims(empty, _gap_table(exponent, noise=noise), pd.DataFrame(
+            columns=["student"]), eta_t=1.0)
+        (row,) = [r for r in rows if r["claim"] == "kernel_gap"]
+        assert row["passed"] is passed, row
 
 
 def test_learning_claims_see_the_ordering_and_the_theory():
