@@ -19,7 +19,8 @@ from onestep.activations import get_activation
 from onestep.hermite import gaussian_expectation
 from onestep.linalg import top_singular
 from onestep.model import simulate_point
-from onestep.spike import estimate_spike, plugin_spike, population_spread, projection_along
+from onestep.spike import estimate_spike, plugin_spike, projection_along
+from onestep.spread import population_spread
 from onestep.theory import predict_spike
 
 POINT = dict(phi=2.0, psi=2.0, eta_t=1.0, teacher="tanh", tau=0.0, second_layer="gaussian",

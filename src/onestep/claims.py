@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .spike import population_spread
+from .spread import population_spread
 from .stats import log_rms_sd, loglog_fit, loglog_slope, two_point_kurtosis_sd
 
 __all__ = ["COLUMNS", "claim_row", "kernel_claims", "learning_claims", "network_theory_claims",
