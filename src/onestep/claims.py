@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .spread import population_spread
-from .stats import log_rms_sd, loglog_fit, loglog_slope, two_point_kurtosis_sd
+from .spread import spread_of_row
+from .stats import common_slope, log_rms_sd, loglog_fit, two_point_kurtosis_sd
 
 __all__ = ["COLUMNS", "claim_row", "kernel_claims", "learning_claims", "network_theory_claims",
            "spike_claims"]
@@ -37,19 +37,6 @@ def _at_step(table: pd.DataFrame, eta_t: float) -> pd.DataFrame:
     return table[table["eta_t"] == nearest]
 
 
-_MODEL_KEYS = ("student", "teacher", "phi", "psi", "eta_t", "tau", "second_layer",
-               "weight_init", "center_labels")
-
-
-def _spread(group: pd.DataFrame) -> dict:
-    """:func:`onestep.spike.population_spread` at the point of one group of sweep rows."""
-    first = group.iloc[0]
-    return population_spread(d=int(first["d"]), **{
-        key: (bool(first[key]) if key == "center_labels" else
-              str(first[key]) if isinstance(first[key], str) else float(first[key]))
-        for key in _MODEL_KEYS})
-
-
 def spike_claims(sweep: pd.DataFrame, shape: pd.DataFrame, finite: pd.DataFrame, *,
                  eta_t: float) -> list[dict]:
     """Claim 1 (spiked Gaussian weights): strength, bulk, alignment, shape, convergence."""
@@ -59,7 +46,7 @@ def spike_claims(sweep: pd.DataFrame, shape: pd.DataFrame, finite: pd.DataFrame,
         n_neurons = group["phi"].iloc[0] * d
         point = f"{student} student, d={d}, eta_t={group['eta_t'].iloc[0]:g}, {seeds} seeds"
         theta, c, gamma = (group[f"theory_{k}"].iloc[0] for k in ("theta", "c", "gamma"))
-        spread = _spread(group)
+        spread = spread_of_row(group.iloc[0])
         mean_theta = group["theta_hat"].mean()
         rows.append(claim_row(
             "spike_strength", "theta_hat -> theta = eta_t^2 mu1^2 (mu*_1^2 + E[y^2]/psi)", point,
@@ -123,7 +110,7 @@ def spike_claims(sweep: pd.DataFrame, shape: pd.DataFrame, finite: pd.DataFrame,
         seeds = int(group.groupby("d").size().min())
         slope, stderr = loglog_fit(rms.index.to_numpy(), rms.to_numpy(),
                                    log_sd=log_rms_sd(seeds))
-        smallest = _spread(group[group["d"] == rms.index.min()])
+        smallest = spread_of_row(group[group["d"] == rms.index.min()].iloc[0])
         # var_bulk ~ d^-3 against var_cross ~ d^-2 steepens the local slope by at most this
         bias = 0.5 * smallest["var_bulk"] / (smallest["var_cross"] + smallest["var_bulk"])
         rows.append(claim_row(
@@ -330,14 +317,8 @@ def kernel_claims(spectrum: pd.DataFrame, gap: pd.DataFrame, validation: pd.Data
                 tolerance=3 / math.sqrt(m),
                 why="overlaps of an outlier eigenvector fluctuate by O(m^-1/2)"))
     for student, group in gap[gap["reference"] == "k1_est"].groupby("student"):
-        # one line per d (its own intercept), common slope; se: the larger of the fit's residual
-        # se and the spread of the per-d slopes (independent draws; nested N' make residuals
-        # correlated within a d, so the residual se alone can be too small)
-        slope, fit_se = loglog_fit(group["n_neurons"], group["gap"], groups=group["d"])
-        per_d = [loglog_slope(g["n_neurons"], g["gap"])[0] for _, g in group.groupby("d")]
-        spread_se = (float(np.std(per_d, ddof=1)) / math.sqrt(len(per_d)) if len(per_d) > 1
-                     else math.inf)
-        stderr = max(fit_se, spread_se) if np.isfinite(fit_se) else spread_se
+        slope, stderr, fit_se, spread_se = common_slope(group["n_neurons"], group["gap"],
+                                                        groups=group["d"])
         rows.append(claim_row(
             "kernel_gap", "RF kernel of W1 -> spiked Gaussian kernel as N grows",
             f"{student} student, d={sorted(int(v) for v in group['d'].unique())}", measured=slope,

@@ -14,7 +14,7 @@ from .activations import get_activation
 from .hermite import gaussian_expectation
 from .theory import predict_spike
 
-__all__ = ["population_spread"]
+__all__ = ["population_spread", "spread_of_row"]
 
 
 # relative variance Var(u^2) of u = sqrt(N) a, per second-layer law
@@ -110,3 +110,16 @@ def population_spread(*, d: int, student: str, teacher: str, phi: float, psi: fl
     bias = (g2z2 + t2 - mu**2 - y2 - (y2 / psi if center_labels else 0.0)) / (n * h2)
     return {"sd_theta": math.sqrt(sum(parts.values())), "sd_c": math.sqrt(var_c),
             "sd_gamma": sd_gamma, "bias_theta": bias, **parts}
+
+
+_MODEL_KEYS = ("student", "teacher", "phi", "psi", "eta_t", "tau", "second_layer",
+               "weight_init", "center_labels")
+
+
+def spread_of_row(row) -> dict:
+    """:func:`population_spread` at the point of one row of a spike table (its ``d`` and model
+    columns: student, teacher, phi, psi, eta_t, tau, second_layer, weight_init, center_labels)."""
+    return population_spread(d=int(row["d"]), **{
+        key: (bool(row[key]) if key == "center_labels" else
+              str(row[key]) if isinstance(row[key], str) else float(row[key]))
+        for key in _MODEL_KEYS})

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import polygamma
 
-__all__ = ["seed_summary", "loglog_slope", "loglog_fit", "log_rms_sd", "two_point_kurtosis_sd",
-           "gaussian_density"]
+__all__ = ["seed_summary", "loglog_slope", "loglog_fit", "common_slope", "log_rms_sd",
+           "two_point_kurtosis_sd", "gaussian_density"]
 
 
 def seed_summary(table: pd.DataFrame, by: list[str], columns: list[str]) -> pd.DataFrame:
@@ -70,6 +70,24 @@ def loglog_fit(x, y, *, log_sd=None, groups=None) -> tuple[float, float]:
         return slope, float(1.0 / np.sqrt(sxx))
     residual = float(np.sum(w * (yc - slope * xc) ** 2)) / dof
     return slope, float(np.sqrt(residual / sxx))
+
+
+def common_slope(x, y, *, groups) -> tuple[float, float, float, float]:
+    """Log-log slope shared by several groups (one intercept each) and a robust standard error.
+
+    Returns ``slope, stderr, fit_se, spread_se``: ``fit_se`` is the residual standard error of
+    :func:`loglog_fit` with ``groups``, ``spread_se`` the standard error of the mean of the
+    per-group slopes (``inf`` for one group), and ``stderr`` the larger of the two. Use it when
+    the points within a group are correlated (e.g. nested subsets), which makes the residual
+    standard error alone too small, while the groups are independent.
+    """
+    x, y, groups = (np.asarray(v) for v in (x, y, groups))
+    slope, fit_se = loglog_fit(x, y, groups=groups)
+    per_group = [loglog_slope(x[groups == g], y[groups == g])[0] for g in np.unique(groups)]
+    spread_se = (float(np.std(per_group, ddof=1)) / np.sqrt(len(per_group)) if len(per_group) > 1
+                 else float("inf"))
+    stderr = max(fit_se, spread_se) if np.isfinite(fit_se) else spread_se
+    return slope, float(stderr), fit_se, spread_se
 
 
 def log_rms_sd(seeds: int) -> float:
