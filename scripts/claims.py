@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from onestep.claims import COLUMNS, kernel_claims, learning_claims, spike_claims
+from onestep.claims import COLUMNS, input_space_claims, kernel_claims, learning_claims, spike_claims
 from onestep.io import read_table, write_table
 from onestep.jobs import start_job
 
@@ -14,6 +14,7 @@ rows = spike_claims(tables["sweep"], tables["shape"], tables["finite"],
                     eta_t=snakemake.params.claim_eta_t)
 rows += kernel_claims(tables["kernel_spectrum"], tables["kernel_gap"], validation,
                       eta_t=snakemake.params.spectrum_eta_t)
+rows += input_space_claims(tables["kernel_gap"])
 rows += learning_claims(tables["curves"], tables["curve_theory"])
 claims = pd.DataFrame(rows, columns=COLUMNS)
 log.info("\n%s", claims.drop(columns=["statement", "why_tolerance"]).to_string())

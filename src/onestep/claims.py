@@ -12,10 +12,13 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
+from .kernels.pairs import CLOSED_FORMS
 from .stats import loglog_slope
 
-__all__ = ["COLUMNS", "claim_row", "kernel_claims", "learning_claims", "spike_claims"]
+__all__ = ["COLUMNS", "claim_row", "input_space_claims", "kernel_claims", "learning_claims",
+           "spike_claims"]
 
 COLUMNS = ["claim", "statement", "point", "measured", "predicted", "error", "tolerance",
            "why_tolerance", "passed"]
@@ -261,4 +264,48 @@ def kernel_claims(spectrum: pd.DataFrame, gap: pd.DataFrame, validation: pd.Data
             measured=float(errors.max()), predicted=0.0, error=float(errors.max()),
             tolerance=0.01 * math.sqrt(4000 / m),
             why="1% at m = 4000 (acceptance), scaled like the m^-1/2 sampling error"))
+    return rows
+
+
+# ---------------------------------------------------------------- input-space view (issue 10)
+
+# Accuracy of the Gram code itself for activations without a closed form (onestep.kernels.series,
+# .pairs): series tail 1e-12 per side, 2-D quadrature (64 nodes, q <= 250) 1e-11 for the pairs that
+# only one side routes there (|rho0| > 1/2 of A x, A x' but not of x_perp, x'_perp).
+_GRAM_METHOD_ACCURACY = 2e-12 + 1e-11
+
+
+def input_space_claims(gap: pd.DataFrame) -> list[dict]:
+    """Claim 2b (input-space view, docs/THEORY.md 3.7): ``k1(x, x') = k0(A x, A x')`` on the
+    kernel-gap test points, and the RF kernel of W1 on x against isotropic rows on ``A x``."""
+    rows = []
+    eps = float(np.finfo(np.float64).eps)
+    for student, group in gap.groupby("student"):
+        dims = sorted(int(v) for v in group["d"].unique())
+        point = f"{student} student, d={dims}"
+        error = float(group["input_gram_error"].max())
+        method = 0.0 if student in CLOSED_FORMS else _GRAM_METHOD_ACCURACY
+        rows.append(claim_row(
+            "input_space_gram", "Gram of k1 on X = Gram of k0 on A X, A = sqrt(d Sigma_hat)",
+            point, measured=error, predicted=0.0, error=error,
+            tolerance=32 * max(dims) * eps + method,
+            why="exact identity, round-off only: 2 sides x (kappa_p + 2 kappa_q) x d eps (forward "
+                "error of a d-term dot product; condition factors 1 and 1/2 for relu, <= 3.3 and "
+                "5.5 for tanh at q <= 50) <= 32 d eps; plus, without a closed form, the series "
+                "tail (1e-12 per side) and 2-D quadrature (1e-11) accuracy of the Gram code"))
+        iso = group[group["reference"] == "rf_iso_Ax"]
+        slopes = np.array([loglog_slope(g["n_neurons"], g["gap"])[0] for _, g in iso.groupby("d")])
+        slope, n_d = float(np.mean(slopes)), len(slopes)
+        stderr = float(np.std(slopes, ddof=1) / math.sqrt(n_d)) if n_d > 1 else math.nan
+        k = float(sps.t.ppf(0.995, n_d - 1)) if n_d > 1 else math.nan
+        rows.append(claim_row(
+            "input_space_rf_kernel",
+            "RF kernel of W1 on x -> RF kernel of isotropic rows on A x: gap falls like N'^-1/2",
+            point, measured=slope, predicted=-0.5, error=abs(slope + 0.5),
+            tolerance=min(k * stderr, 0.15),
+            why=f"mean over d of the log-log slope of ||K_W1 - K_iso(A x)||_F / ||k1||_F against "
+                f"N'; {k:.2f} standard errors (t quantile 0.995, {n_d - 1} dof) from the spread "
+                "of the independent per-d slopes, capped at the kernel_gap allowance 0.15 (a "
+                "d-dependent floor inflates that spread); no bias term: under the claim both RF "
+                "kernels have the same limit, a floor would flatten the slope"))
     return rows
