@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .kernels.pairs import CLOSED_FORMS
 from .stats import loglog_slope
@@ -275,6 +274,16 @@ def kernel_claims(spectrum: pd.DataFrame, gap: pd.DataFrame, validation: pd.Data
 _GRAM_METHOD_ACCURACY = 2e-12 + 1e-11
 
 
+def _slope_fit(x, y) -> tuple[float, float]:
+    """Log-log least-squares slope and its standard error from the residuals (0 for 2 points)."""
+    lx, ly = np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float))
+    slope, intercept = np.polyfit(lx, ly, 1)
+    resid = ly - (slope * lx + intercept)
+    dof = len(lx) - 2
+    var = float(resid @ resid) / dof / float(np.sum((lx - lx.mean()) ** 2)) if dof > 0 else 0.0
+    return float(slope), math.sqrt(var)
+
+
 def input_space_claims(gap: pd.DataFrame) -> list[dict]:
     """Claim 2b (input-space view, docs/THEORY.md 3.7): ``k1(x, x') = k0(A x, A x')`` on the
     kernel-gap test points, and the RF kernel of W1 on x against isotropic rows on ``A x``."""
@@ -294,18 +303,20 @@ def input_space_claims(gap: pd.DataFrame) -> list[dict]:
                 "5.5 for tanh at q <= 50) <= 32 d eps; plus, without a closed form, the series "
                 "tail (1e-12 per side) and 2-D quadrature (1e-11) accuracy of the Gram code"))
         iso = group[group["reference"] == "rf_iso_Ax"]
-        slopes = np.array([loglog_slope(g["n_neurons"], g["gap"])[0] for _, g in iso.groupby("d")])
+        fits = [_slope_fit(g["n_neurons"], g["gap"]) for _, g in iso.groupby("d")]
+        slopes, within = np.array([f[0] for f in fits]), np.array([f[1] for f in fits])
         slope, n_d = float(np.mean(slopes)), len(slopes)
-        stderr = float(np.std(slopes, ddof=1) / math.sqrt(n_d)) if n_d > 1 else math.nan
-        k = float(sps.t.ppf(0.995, n_d - 1)) if n_d > 1 else math.nan
+        between = float(np.std(slopes, ddof=1) / math.sqrt(n_d))
+        stderr = max(between, 2 * float(np.sqrt(np.sum(within**2))) / n_d)
         rows.append(claim_row(
             "input_space_rf_kernel",
             "RF kernel of W1 on x -> RF kernel of isotropic rows on A x: gap falls like N'^-1/2",
             point, measured=slope, predicted=-0.5, error=abs(slope + 0.5),
-            tolerance=min(k * stderr, 0.15),
-            why=f"mean over d of the log-log slope of ||K_W1 - K_iso(A x)||_F / ||k1||_F against "
-                f"N'; {k:.2f} standard errors (t quantile 0.995, {n_d - 1} dof) from the spread "
-                "of the independent per-d slopes, capped at the kernel_gap allowance 0.15 (a "
-                "d-dependent floor inflates that spread); no bias term: under the claim both RF "
-                "kernels have the same limit, a floor would flatten the slope"))
+            tolerance=min(3 * stderr, 0.15),
+            why="mean over d of the log-log slope of ||K_W1 - K_iso(A x)||_F / ||k1||_F against "
+                "N'; 3 standard errors of that mean, the larger of the spread of the per-d "
+                "slopes and 2x their least-squares standard errors (nested first-N' subsets: the "
+                "residuals understate the slope's spread by 1.7x, measured over 40 Gaussian-row "
+                "draws), capped at the kernel_gap allowance 0.15; no bias term: under the claim "
+                "both RF kernels have the same limit (a floor would flatten the slope)"))
     return rows
