@@ -299,9 +299,10 @@ def input_space_claims(gap: pd.DataFrame) -> list[dict]:
             point, measured=error, predicted=0.0, error=error,
             tolerance=32 * max(dims) * eps + method,
             why="exact identity, round-off only: 2 sides x (kappa_p + 2 kappa_q) x d eps (forward "
-                "error of a d-term dot product; condition factors 1 and 1/2 for relu, <= 3.3 and "
-                "5.5 for tanh at q <= 50) <= 32 d eps; plus, without a closed form, the series "
-                "tail (1e-12 per side) and 2-D quadrature (1e-11) accuracy of the Gram code"))
+                "error of a d-term dot product; condition factors 1 and 1/2 for relu, <= 2.9 and "
+                "3.4 for tanh at q = x^T Sigma x <= 20) <= 32 d eps; plus, without a closed form, "
+                "the series tail (1e-12 per side) and 2-D quadrature (1e-11) accuracy of the Gram "
+                "code"))
         iso = group[group["reference"] == "rf_iso_Ax"]
         fits = [_slope_fit(g["n_neurons"], g["gap"]) for _, g in iso.groupby("d")]
         slopes, within = np.array([f[0] for f in fits]), np.array([f[1] for f in fits])
