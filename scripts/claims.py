@@ -4,6 +4,7 @@ import pandas as pd
 
 from onestep.claims import (
     COLUMNS,
+    input_space_claims,
     kernel_claims,
     learning_claims,
     network_theory_claims,
@@ -20,6 +21,7 @@ rows = spike_claims(tables["sweep"], tables["shape"], tables["finite"],
                     eta_t=snakemake.params.claim_eta_t)
 rows += kernel_claims(tables["kernel_spectrum"], tables["kernel_gap"], validation,
                       eta_t=snakemake.params.spectrum_eta_t)
+rows += input_space_claims(tables["kernel_gap"])
 rows += learning_claims(tables["curves"], tables["curve_theory"])
 rows += network_theory_claims(tables["curves"], tables["network_theory"],
                               n_test=snakemake.params.n_test)

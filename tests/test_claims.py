@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from onestep.claims import COLUMNS, claim_row, kernel_claims, learning_claims, spike_claims
+from onestep.claims import (
+    COLUMNS,
+    claim_row,
+    input_space_claims,
+    kernel_claims,
+    learning_claims,
+    spike_claims,
+)
 from onestep.stats import log_rms_sd, loglog_fit, two_point_kurtosis_sd
 
 
@@ -146,3 +153,34 @@ def test_learning_claims_see_the_ordering_and_the_theory():
     claims = pd.DataFrame(learning_claims(flipped, pd.DataFrame(theory)))
     assert not claims.loc[claims["claim"] == "ordering_rf_post_vs_rf_init", "passed"].any()
     assert np.isfinite(claims["error"]).all()
+
+
+def _gap_table(*, floor=0.0, gram_error=1e-15, dims=(75, 150, 300, 600)):
+    """Kernel-gap rows: ``gap^2 = floor^2 + V / N'`` with a seeded 3% scatter per point."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for student in ("relu", "tanh"):
+        for d in dims:
+            for fraction in (0.125, 0.25, 0.5, 1.0):
+                n = round(fraction * 2 * d)
+                gap = math.sqrt(floor**2 + 4.0 / n) * (1 + 0.03 * rng.standard_normal())
+                rows.append(dict(student=student, d=d, fraction=fraction, n_neurons=n,
+                                 reference="rf_iso_Ax", gap=gap, input_gram_error=gram_error))
+    return pd.DataFrame(rows)
+
+
+def test_input_space_claims_pass_at_round_off_and_fail_on_a_floor_or_a_wrong_gram():
+    claims = pd.DataFrame(input_space_claims(_gap_table()))
+    assert claims["passed"].all(), claims[~claims["passed"]]
+    assert sorted(claims["claim"]) == ["input_space_gram"] * 2 + ["input_space_rf_kernel"] * 2
+    tol = claims.set_index(["claim", "point"])["tolerance"]
+    # relu: closed form, 32 d eps only; tanh adds the Gram code's series/quadrature accuracy
+    assert tol[("input_space_gram", "relu student, d=[75, 150, 300, 600]")] == pytest.approx(
+        32 * 600 * np.finfo(float).eps)
+    assert tol[("input_space_gram", "tanh student, d=[75, 150, 300, 600]")] > 1e-11
+    # a floor as large as the full-width Monte Carlo gap flattens the slope: the limits differ
+    floor = pd.DataFrame(input_space_claims(_gap_table(floor=0.15)))
+    assert not floor.loc[floor["claim"] == "input_space_rf_kernel", "passed"].any(), floor
+    # a Gram difference far above round-off (e.g. A = d Sigma instead of sqrt(d Sigma))
+    wrong = pd.DataFrame(input_space_claims(_gap_table(gram_error=1e-6)))
+    assert not wrong.loc[wrong["claim"] == "input_space_gram", "passed"].any()

@@ -13,10 +13,17 @@ import pytest
 from scipy.integrate import quad
 from scipy.special import gammaln
 
+from onestep.covariance import SpikedCovariance
 from onestep.kernels.analysis import KERNELS, ROW_COLUMNS, analyse_kernel_point, find_modes
 from onestep.kernels.estimators import outlier_statistics
+from onestep.kernels.gram import gaussian_kernel_gram, random_features_gram, relative_frobenius_gap
 from onestep.kernels.sectors import SectorSpectrum, sector_spectrum
-from onestep.kernels.studies import eigenvalue_table, kernel_gap, sector_validation
+from onestep.kernels.studies import (
+    eigenvalue_table,
+    input_space_gram_error,
+    kernel_gap,
+    sector_validation,
+)
 
 D, M, C, THETA = 30, 600, 1.1, 0.4
 GRID = dict(n_kappa=32, n_r=16, n_t=24)
@@ -211,6 +218,75 @@ def test_kernel_gap_falls_like_inverse_sqrt_neurons():
     slope = np.polyfit(np.log(rows["n_neurons"]), np.log(rows["gap"]), 1)[0]
     assert slope == pytest.approx(-0.5, abs=0.08)
     assert (table["reference_gap"] == 0).all()  # same Sigma: the two references coincide
+
+
+def _explicit_sqrt(cov, d):
+    """``A = sqrt(d Sigma)`` by eigendecomposition of the dense matrix (independent of the code)."""
+    values, vectors = np.linalg.eigh(d * cov.matrix(d))
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+def test_input_transform_is_the_symmetric_square_root_of_d_sigma():
+    d, c, theta = 40, 1.3, 0.7
+    _, h, _ = _point(d, c, theta, 1, 7)
+    cov = SpikedCovariance(c, theta, h)
+    A = _explicit_sqrt(cov, d)
+    np.testing.assert_allclose(A @ A, d * cov.matrix(d), rtol=0, atol=1e-12)
+    X = np.random.default_rng(8).standard_normal((25, d))
+    np.testing.assert_allclose(cov.input_transform(X), X @ A.T, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("student", ["relu", "tanh"])
+def test_input_space_gram_identity_at_round_off(student):
+    d, c, theta = 50, 1.2, 0.9
+    _, h, _ = _point(d, c, theta, 1, 9)
+    cov = SpikedCovariance(c, theta, h)
+    X = np.random.default_rng(10).standard_normal((60, d))
+    X[:2] += 3.0 * h  # large kappa: q up to c + 9 d theta / d
+    error = input_space_gram_error(X, activation=student, covariance=cov)
+    assert error < 1e-13  # measured ~1e-15 (relu), ~1e-14 (tanh)
+    # Independent route: k0 on X A^T with the eigendecomposition A, k1 by pairwise quadrature.
+    K1 = gaussian_kernel_gram(X, activation=student, method="quadrature", **cov.kernel_params())
+    K0 = gaussian_kernel_gram(X @ _explicit_sqrt(cov, d).T, activation=student)
+    scale = np.sqrt(np.diag(K1))
+    assert np.max(np.abs(K1 - K0) / np.outer(scale, scale)) < 1e-9  # 2-D quadrature accuracy
+    # a wrong stretch (A = sqrt(d Sigma) with theta doubled) is far above round-off
+    wrong = SpikedCovariance(c, 2 * theta, h).input_transform(X)
+    K_wrong = gaussian_kernel_gram(wrong, activation=student)
+    assert np.max(np.abs(K1 - K_wrong) / np.outer(scale, scale)) > 1e-2
+
+
+def test_random_features_of_isotropic_rows_on_ax_are_those_of_sigma_rows_on_x():
+    # rows of W_iso A are N(0, A A / d) = N(0, Sigma): the same features, to round-off
+    d, c, theta = 30, 1.1, 0.5
+    _, h, _ = _point(d, c, theta, 1, 11)
+    cov = SpikedCovariance(c, theta, h)
+    rng = np.random.default_rng(12)
+    W_iso, X = rng.standard_normal((500, d)) / math.sqrt(d), rng.standard_normal((40, d))
+    K_ax = random_features_gram(W_iso, cov.input_transform(X), activation="tanh")
+    K_x = random_features_gram(W_iso @ _explicit_sqrt(cov, d), X, activation="tanh")
+    np.testing.assert_allclose(K_ax, K_x, rtol=0, atol=1e-13)
+
+
+def test_kernel_gap_input_space_view_falls_like_inverse_sqrt_neurons():
+    # Exactly N(0, Sigma) rows of W1: both RF kernels average N' i.i.d. terms with mean k1, so
+    # E gap^2 = (v_W1 + v_iso) / N' and the log-log slope is -1/2.
+    d, c, theta = 20, 1.1, 0.5
+    W1, h, _ = _point(d, c, theta, 6400, 13)
+    table = kernel_gap(W1=W1, h_hat=h, student="relu", c=c, theta=theta, c_hat=c,
+                       theta_hat=theta, n_test=120, fractions=[1 / 64, 1 / 16, 1 / 4, 1.0],
+                       rng=np.random.default_rng(14))
+    rows = table[table["reference"] == "rf_iso_Ax"].sort_values("n_neurons")
+    assert len(rows) == 4 and (np.diff(rows["gap"]) < 0).all()
+    slope = np.polyfit(np.log(rows["n_neurons"]), np.log(rows["gap"]), 1)[0]
+    assert slope == pytest.approx(-0.5, abs=0.08)
+    assert (table["input_gram_error"] < 1e-13).all()
+    # the isotropic rows are drawn after the test inputs, so the k1 rows are those of the first
+    # draw of the stream (unchanged by the input-space view)
+    X = np.random.default_rng(14).standard_normal((120, d))
+    K1 = gaussian_kernel_gram(X, activation="relu", c=c, theta=theta, direction=h)
+    k1 = table[(table["reference"] == "k1") & (table["fraction"] == 1.0)]["gap"].iloc[0]
+    assert k1 == relative_frobenius_gap(random_features_gram(W1, X, activation="relu"), K1)
 
 
 def test_sector_validation_small_fast():

@@ -42,8 +42,9 @@ def expected_claims(config: dict) -> Counter:
     """The claims the pipeline emits for ``config``: a count per ``(claim, student)``.
 
     Mirrors ``onestep.claims``: the spike claims per ``spike.students`` (sweep and finite size),
-    one shape claim per law for ``spike.shape.student``, the kernel-gap claim per
-    ``spike.students`` (the gap runs on the finite-size points), the kernel claims per
+    one shape claim per law for ``spike.shape.student``, the kernel-gap claim and the two
+    input-space claims (``input_space_gram``, ``input_space_rf_kernel``) per ``spike.students``
+    (the gap runs on the finite-size points), the kernel claims per
     ``kernels.students`` (relu adds its two exact claims; the top-mode claims need even modes, so
     odd students have none) and the learning claims per ``learning.students`` (the network-theory
     claim of ``rf_post`` once per step, of ``rf_init`` once). Claims in
@@ -55,6 +56,8 @@ def expected_claims(config: dict) -> Counter:
         for claim in ("spike_strength", "spike_strength_given_draw", "bulk", "alignment",
                       "spike_convergence", "kernel_gap"):
             expected[(claim, student)] += 1
+    for student in spike["students"]:  # input-space view, on the kernel-gap points
+        expected.update({("input_space_gram", student): 1, ("input_space_rf_kernel", student): 1})
     for law in spike["shape"]["laws"]:
         expected[(f"spike_shape_{law}", spike["shape"]["student"])] += 1
     for student in config["kernels"]["students"]:

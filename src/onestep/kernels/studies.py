@@ -4,7 +4,12 @@
   and the spiked Gaussian kernel (estimated and theory Sigma) on fresh test points. The RF
   kernel is an average of N' i.i.d. terms, so the gap to its own mean falls like N'^{-1/2};
   the mean differs from k1 by the non-Gaussianity of the rows and (theory Sigma) by the O(d^-1/2)
-  error of (c_hat, theta_hat), which set the floor at large N'.
+  error of (c_hat, theta_hat), which set the floor at large N'. It also measures the input-space
+  view (docs/THEORY.md section 3.7) on the same test points: :func:`input_space_gram_error` (k1 on
+  X against k0 on A X, ``A = sqrt(d Sigma_hat)``) and the reference ``rf_iso_Ax``, the RF kernel
+  of N' isotropic rows ``W_iso ~ N(0, I/d)`` (the law of W0) applied to ``A x``: both RF kernels
+  are N'-term averages whose means are k1 (exactly for W_iso), so their gap also falls like
+  N'^{-1/2}, towards the distance between the two means.
 - :func:`sector_validation`: the population sector spectrum at a small d against Gram spectra of
   ``K/m`` on independent draws. First-order perturbation: with ``K/m ~ sum_j lambda_j phi_j
   phi_j^T / m``, an isolated eigenvalue of the Gram matrix is ``lambda_k mean_i(phi_k(x_i)^2)`` +
@@ -41,7 +46,8 @@ from .pairs import CLOSED_FORMS, pair_kernel
 from .predictions import THEORY_PRIORITY
 from .sectors import evaluate_sector_eigenfunction, sector_spectrum
 
-__all__ = ["REFERENCE_KERNEL", "kernel_gap", "exact_gram", "sector_validation", "eigenvalue_table"]
+__all__ = ["REFERENCE_KERNEL", "kernel_gap", "input_space_gram_error", "exact_gram",
+           "sector_validation", "eigenvalue_table"]
 
 REFERENCE_KERNEL = {"k1": "k1", "k1_est": "k1_est", "k0": "k0", "rf": "k1_est"}
 
@@ -52,9 +58,44 @@ def _positive_int(value, name, minimum=1):
     return int(value)
 
 
+def input_space_gram_error(X, *, activation, covariance: SpikedCovariance) -> float:
+    """Max normalised entry difference between the k1 Gram on ``X`` and the k0 Gram on ``A X``.
+
+    ``max_ij |K1_ij - K0_ij| / sqrt(K1_ii K1_jj)`` with ``K1 = k1(X, X)`` (``Sigma`` of
+    ``covariance``) and ``K0 = k0(X A^T, X A^T)``, ``A = sqrt(d Sigma)``, both from
+    :func:`gaussian_kernel_gram`. Exact identity; what remains is round-off (closed forms) plus
+    the series/quadrature accuracy of the Gram code (other activations), docs/THEORY.md 3.7.
+
+    Parameters
+    ----------
+    X : array_like of shape (m, d)
+    activation : str or Activation
+    covariance : SpikedCovariance
+
+    Returns
+    -------
+    float
+    """
+    act = as_activation(activation)
+    X = np.asarray(X, dtype=np.float64)
+    K1 = gaussian_kernel_gram(X, activation=act, **covariance.kernel_params())
+    K0 = gaussian_kernel_gram(covariance.input_transform(X), activation=act)
+    scale = np.sqrt(np.diag(K1))
+    if not np.all(scale > 0):
+        raise ValueError("X: k1(x, x) = 0 for some row (a zero input); the error is undefined")
+    return float(np.max(np.abs(K1 - K0) / np.outer(scale, scale)))
+
+
 def kernel_gap(*, W1, h_hat, student, c, theta, c_hat, theta_hat, n_test: int, fractions,
                rng: np.random.Generator) -> pd.DataFrame:
     """Gap of the RF kernel of ``W1[:N']`` to k1 (estimated and theory Sigma), float64.
+
+    Also the input-space view at the estimated Sigma (module docstring): the reference
+    ``rf_iso_Ax`` is the RF kernel of ``W_iso[:N']`` on ``A x`` with ``W_iso`` of shape (N, d),
+    i.i.d. ``N(0, 1/d)`` entries, drawn from ``rng`` after the test inputs (so the other rows do
+    not change); its gap is ``||K - K_iso||_F / ||K_k1_est||_F`` (normalised by the common limit:
+    ``||K_iso||`` itself carries O(1/N') noise). ``input_gram_error`` is
+    :func:`input_space_gram_error` on the test inputs.
 
     Parameters
     ----------
@@ -72,8 +113,8 @@ def kernel_gap(*, W1, h_hat, student, c, theta, c_hat, theta_hat, n_test: int, f
 
     Returns
     -------
-    pandas.DataFrame with columns fraction, n_neurons, reference (``k1_est``/``k1``), gap,
-    reference_gap (between the two Gaussian kernels).
+    pandas.DataFrame with columns fraction, n_neurons, reference (``k1_est``/``k1``/``rf_iso_Ax``),
+    gap, reference_gap (between the two Gaussian kernels), input_gram_error.
     """
     W1 = np.asarray(W1, dtype=np.float64)
     if W1.ndim != 2 or W1.shape[0] < 1:
@@ -90,13 +131,20 @@ def kernel_gap(*, W1, h_hat, student, c, theta, c_hat, theta_hat, n_test: int, f
     grams = {name: gaussian_kernel_gram(X, activation=act, **cov.kernel_params())
              for name, cov in refs.items()}
     between = relative_frobenius_gap(grams["k1_est"], grams["k1"])
+    gram_error = input_space_gram_error(X, activation=act, covariance=refs["k1_est"])
+    AX = refs["k1_est"].input_transform(X)
+    W_iso = rng.standard_normal((N, d)) / math.sqrt(d)
     rows = []
     for fraction in fractions:
         n = max(1, round(fraction * N))
         K = random_features_gram(W1[:n], X, activation=act)
-        rows += [dict(fraction=float(fraction), n_neurons=n, reference=name,
-                      gap=relative_frobenius_gap(K, ref), reference_gap=between)
-                 for name, ref in grams.items()]
+        gaps = {name: relative_frobenius_gap(K, ref) for name, ref in grams.items()}
+        # normalised by the common limit k1_est, not by the noisy K_iso (||K_N'|| grows ~ 1/N')
+        K_iso = random_features_gram(W_iso[:n], AX, activation=act)
+        gaps["rf_iso_Ax"] = relative_frobenius_gap(K - K_iso + grams["k1_est"], grams["k1_est"])
+        rows += [dict(fraction=float(fraction), n_neurons=n, reference=name, gap=gap,
+                      reference_gap=between, input_gram_error=gram_error)
+                 for name, gap in gaps.items()]
     return pd.DataFrame(rows)
 
 
