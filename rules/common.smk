@@ -12,6 +12,7 @@ from onestep.codehash import code_version  # noqa: E402
 from onestep.config import (  # noqa: E402
     finite_size_rows,
     kernel_rows,
+    learning_methods,
     learning_rows,
     shape_rows,
     sim_frame,

@@ -11,7 +11,10 @@ rule learning_curve:
     params:
         code=script_code("learning_curve.py"),
         model=model_params,
-        learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "n_test", "spiked_beta"),
+        learning={
+            **subconfig("learning", "alpha", "ridge", "ridge_convention", "n_test"),
+            "methods": learning_methods(config),
+        },
     log:
         f"logs/learning_curve/{POINT}/seed~{{seed}}.log",
     benchmark:
@@ -55,6 +58,7 @@ rule learning_theory:
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "theory_grid"),
         quadrature=config["kernels"]["quadrature"],
+        methods=[m for m in learning_methods(config) if m.startswith("krr_")],
     log:
         f"logs/learning_theory/{POINT}.log",
     benchmark:

@@ -1,4 +1,4 @@
-"""Snakemake adapter: eigenlearning KRR curves (k1, k0, beta-spiked) for one config point."""
+"""Snakemake adapter: eigenlearning KRR curves (the kernels in learning.methods) at one point."""
 
 import numpy as np
 
@@ -14,8 +14,11 @@ curve = kernel_theory_curve(
     student=model["student"], teacher=model["teacher"], d=model["d"], c=prediction["c"],
     theta=prediction["theta"], gamma=prediction["gamma"], tau=model["tau"], alphas=alphas,
     ridge=options["ridge"], ridge_convention=options["ridge_convention"],
-    quadrature=snakemake.params.quadrature,
+    quadrature=snakemake.params.quadrature, methods=snakemake.params.methods,
 )
 stamp(curve, model)
-log.info("\n%s", curve.pivot(index="alpha", columns="method", values="test_mse").to_string())
+if curve.empty:
+    log.info("learning.methods has no kernel method: no eigenlearning curve")
+else:
+    log.info("\n%s", curve.pivot(index="alpha", columns="method", values="test_mse").to_string())
 write_table(curve, snakemake.output[0])

@@ -45,3 +45,15 @@ def test_label_noise_adds_at_least_its_variance():
     quiet, noisy = _curve(theta=0.5), _curve(theta=0.5, tau=0.3)
     for method in quiet:
         assert np.all(noisy[method] - quiet[method] >= 0.09 * (1 - 1e-9))
+
+
+def test_methods_selects_kernels_and_none_gives_an_empty_table():
+    full = _curve(theta=0.5)
+    only = _curve(theta=0.5, methods=["krr_k0", "rf_post"])  # non-kernel names are ignored
+    assert set(only) == {"krr_k0"}
+    np.testing.assert_array_equal(only["krr_k0"], full["krr_k0"])
+    empty = kernel_theory_curve(student="relu", teacher="tanh", d=20, c=1.0, theta=0.5, gamma=0.7,
+                                tau=0.0, alphas=ALPHAS, ridge=0.1, quadrature=QUAD,
+                                methods=["linear"])
+    assert empty.empty and list(empty.columns) == ["method", "alpha", "n_train", "test_mse",
+                                                   "kappa"]

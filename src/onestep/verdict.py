@@ -18,6 +18,7 @@ import pandas as pd
 
 from .activations import get_activation
 from .claims import COLUMNS
+from .config import learning_methods
 
 __all__ = ["COLUMNS", "OPTIONAL_CLAIMS", "ClaimsTableError", "expected_claims", "read_claims",
            "validate_claims", "judge"]
@@ -45,7 +46,8 @@ def expected_claims(config: dict) -> Counter:
     one shape claim per law for ``spike.shape.student``, the kernel-gap claim per
     ``spike.students`` (the gap runs on the finite-size points), the kernel claims per
     ``kernels.students`` (relu adds its two exact claims; the top-mode claims need even modes, so
-    odd students have none) and the learning claims per ``learning.students``. Claims in
+    odd students have none) and the learning claims per ``learning.students``, those whose methods
+    are fitted (:func:`onestep.config.learning_methods`; as in ``learning_claims``). Claims in
     :data:`OPTIONAL_CLAIMS` are not counted.
     """
     expected = Counter()
@@ -64,13 +66,15 @@ def expected_claims(config: dict) -> Counter:
         if not _is_odd(student):
             claims += ["top_mode_theory", "top_mode_mixing"]
         expected.update((claim, student) for claim in claims)
+    methods = set(learning_methods(config))
+    learning = {"ordering_rf_post_vs_rf_init": 1 if {"rf_post", "rf_init"} <= methods else 0,
+                "ordering_krr_k1_vs_krr_k0": 1 if {"krr_k1", "krr_k0"} <= methods else 0,
+                "gain_needs_large_step": 1 if {"krr_k1", "krr_k0"} <= methods else 0,
+                # eigenlearning of k1 at the small and the large step, of k0 once
+                "eigenlearning_krr_k1": 2 if "krr_k1" in methods else 0,
+                "eigenlearning_krr_k0": 1 if "krr_k0" in methods else 0}
     for student in config["learning"]["students"]:
-        # eigenlearning of k1 at the small and the large step, of k0 once
-        expected.update({("ordering_rf_post_vs_rf_init", student): 1,
-                         ("ordering_krr_k1_vs_krr_k0", student): 1,
-                         ("gain_needs_large_step", student): 1,
-                         ("eigenlearning_krr_k1", student): 2,
-                         ("eigenlearning_krr_k0", student): 1})
+        expected.update({(claim, student): n for claim, n in learning.items() if n})
     return expected
 
 
