@@ -21,7 +21,7 @@ rule learning_curve:
         f"benchmarks/learning_curve/{POINT}/seed~{{seed}}.tsv"
     threads: 1
     resources:
-        mem_mb=SNAKEMAKE_MB + 2000,
+        mem_mb=job_mem("learning_curve"),
     conda:
         ENV
     script:
@@ -41,7 +41,7 @@ rule aggregate_learning:
         "benchmarks/aggregate_learning.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("aggregate_learning"),
     conda:
         ENV
     script:
@@ -65,7 +65,7 @@ rule learning_theory:
         f"benchmarks/learning_theory/{POINT}.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("learning_theory"),
     conda:
         ENV
     script:
@@ -85,7 +85,7 @@ rule aggregate_learning_theory:
         "benchmarks/aggregate_learning_theory.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("aggregate_learning_theory"),
     conda:
         ENV
     script:

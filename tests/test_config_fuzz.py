@@ -47,6 +47,8 @@ def _dotted(path):
 def _scalar_bad(node, path):
     """Bad values for one scalar of schema ``node``."""
     kind = node.get("type")
+    if "anyOf" in node:  # memory_budget_mb: an integer number of MB or 'auto'
+        return ["AUTO", "", "1000", 99, 2500.0, True, None, NAN, INF, -INF, 10**40, [1000]]
     if "$ref" in node or "pattern" in node:  # activations
         values = list(BAD_ACTIVATIONS)
         return values + (BAD_STUDENTS if "teacher" not in path else [])

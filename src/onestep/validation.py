@@ -143,7 +143,8 @@ def _schema_problem(error, root: dict):
         raise ConfigError(f"config = {_show(value)}: expected a mapping of "
                           f"{', '.join(root['properties'])}")
     problem = {"type": f"wrong type ({type(value).__name__})", "enum": "not allowed",
-               "pattern": "not recognised", "uniqueItems": "has duplicate values",
+               "anyOf": "not allowed", "pattern": "not recognised",
+               "uniqueItems": "has duplicate values",
                "minItems": f"too few values ({len(value) if hasattr(value, '__len__') else 0})"}
     _fail(path, value, problem.get(rule, "out of range"), _expected(root, path))
 
