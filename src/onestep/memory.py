@@ -30,7 +30,7 @@ AUTO_FRACTION = 0.75
 # Snakemake benchmark max_rss of the smallest jobs, plus the ~35 MB that appears with the first
 # large arrays): numpy + pandas (+ scipy), and torch where the script imports onestep.model.
 BASE_MB = {"numpy": 150, "scipy": 190, "torch": 330}
-_ELEMENT_MB = 8 / 2**20  # one float64 element, in MiB (benchmark max_rss and mem_mb units)
+_ELEMENT_MB = 8 / 2**20  # one float64 element in MiB, the unit of max_rss (common.smk converts)
 
 
 class MemoryBudgetError(ConfigError):
