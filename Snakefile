@@ -13,11 +13,15 @@ configfile: f"{workflow.basedir}/config.yaml"
 import sys  # noqa: E402
 
 sys.path.insert(0, f"{workflow.basedir}/src")
+from onestep.memory import check_memory_budget  # noqa: E402
 from onestep.validation import ConfigError, coerce_cli_values, validate_config  # noqa: E402
 
+# Then the memory budget (onestep.memory): a config whose largest job would not fit
+# memory_budget_mb stops here too, naming the key that drives that job.
 try:
     validate_config(coerce_cli_values(config, workflow.config_settings.config),
                     schema_path=f"{workflow.basedir}/schemas/config.schema.yaml")
+    check_memory_budget(config)
 except ConfigError as error:
     sys.exit(f"ConfigError: {error}")
 validate(config, "schemas/config.schema.yaml")

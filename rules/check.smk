@@ -34,7 +34,7 @@ rule claims:
         "benchmarks/claims.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("claims"),
     conda:
         ENV
     script:

@@ -9,9 +9,11 @@ from snakemake.utils import Paramspace
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from onestep.codehash import code_version  # noqa: E402
+from onestep.memory import estimate_mb  # noqa: E402
 from onestep.config import (  # noqa: E402
     finite_size_rows,
     kernel_rows,
+    learning_methods,
     learning_rows,
     shape_rows,
     sim_frame,
@@ -29,6 +31,18 @@ ENV = "../envs/pipeline.yaml"
 # jobstep one in the batch step, the one srun starts for the rule), measured 193 + ~185 MB (sacct
 # MaxRSS of the steps minus the script's benchmark max_rss). Added to every submitted rule's mem_mb.
 SNAKEMAKE_MB = 400
+
+
+def job_mem(rule):
+    """``resources: mem_mb`` of ``rule``: SNAKEMAKE_MB plus the estimated peak of its script for
+    this config and the job's ``d`` wildcard (onestep.memory.estimate_mb)."""
+
+    def mem_mb(wildcards):
+        d = getattr(wildcards, "d", None)
+        mib = estimate_mb(rule, config, d=None if d is None else int(d))
+        return SNAKEMAKE_MB + -(-mib * 1048576 // 10**6)  # MiB (as max_rss) -> mem_mb (10^6 B)
+
+    return mem_mb
 
 
 def simulate_partition(wildcards):

@@ -36,7 +36,7 @@ rule kernel_spectrum:
         f"benchmarks/kernel_spectrum/{POINT}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wc: SNAKEMAKE_MB + 600 + config["kernels"]["n_samples"] ** 2 // 8000,
+        mem_mb=job_mem("kernel_spectrum"),
     conda:
         ENV
     script:
@@ -60,7 +60,7 @@ rule kernel_gap:
         f"benchmarks/kernel_gap/{POINT}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wc: SNAKEMAKE_MB + 600 + int(wc.d) ** 2 // 4000,
+        mem_mb=job_mem("kernel_gap"),
     conda:
         ENV
     script:
@@ -87,8 +87,7 @@ rule sector_validation:
         student="|".join(KERNEL_STUDENTS),
     threads: 1
     resources:
-        mem_mb=lambda wc: SNAKEMAKE_MB + 600
-        + config["kernels"]["small_d"]["n_samples"] ** 2 // 20000,
+        mem_mb=job_mem("sector_validation"),
     conda:
         ENV
     script:
@@ -108,7 +107,7 @@ rule aggregate_kernel_spectrum:
         "benchmarks/aggregate_kernel_spectrum.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("aggregate_kernel_spectrum"),
     conda:
         ENV
     script:
@@ -128,7 +127,7 @@ rule aggregate_kernel_gap:
         "benchmarks/aggregate_kernel_gap.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("aggregate_kernel_gap"),
     conda:
         ENV
     script:
@@ -153,7 +152,7 @@ rule kernel_eigenvalue_table:
         "benchmarks/kernel_eigenvalue_table.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("kernel_eigenvalue_table"),
     conda:
         ENV
     script:

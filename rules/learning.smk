@@ -11,14 +11,17 @@ rule learning_curve:
     params:
         code=script_code("learning_curve.py"),
         model=model_params,
-        learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "n_test", "spiked_beta"),
+        learning={
+            **subconfig("learning", "alpha", "ridge", "ridge_convention", "n_test"),
+            "methods": learning_methods(config),
+        },
     log:
         f"logs/learning_curve/{POINT}/seed~{{seed}}.log",
     benchmark:
         f"benchmarks/learning_curve/{POINT}/seed~{{seed}}.tsv"
     threads: 1
     resources:
-        mem_mb=SNAKEMAKE_MB + 2000,
+        mem_mb=job_mem("learning_curve"),
     conda:
         ENV
     script:
@@ -34,6 +37,7 @@ rule network_theory:
         code=script_code("network_theory.py"),
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention"),
+        methods=[m for m in learning_methods(config) if m in ("rf_post", "rf_init")],
     log:
         f"logs/network_theory/{POINT}/seed~{{seed}}.log",
     benchmark:
@@ -80,7 +84,7 @@ rule aggregate_learning:
         "benchmarks/aggregate_learning.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("aggregate_learning"),
     conda:
         ENV
     script:
@@ -97,13 +101,14 @@ rule learning_theory:
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention", "theory_grid"),
         quadrature=config["kernels"]["quadrature"],
+        methods=[m for m in learning_methods(config) if m.startswith("krr_") or m == "linear"],
     log:
         f"logs/learning_theory/{POINT}.log",
     benchmark:
         f"benchmarks/learning_theory/{POINT}.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("learning_theory"),
     conda:
         ENV
     script:
@@ -123,7 +128,7 @@ rule aggregate_learning_theory:
         "benchmarks/aggregate_learning_theory.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("aggregate_learning_theory"),
     conda:
         ENV
     script:

@@ -14,7 +14,7 @@ rule simulate:
         f"benchmarks/simulate/{POINT}/seed~{{seed}}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wc: SNAKEMAKE_MB + 500 + int(wc.d) ** 2 // 4000,
+        mem_mb=job_mem("simulate"),
         gpu=lambda wc: int(config["device"] == "cuda"),
         slurm_partition=simulate_partition,
     conda:
@@ -35,7 +35,7 @@ rule theory:
         f"benchmarks/theory/{POINT}.tsv"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=job_mem("theory"),
     conda:
         ENV
     script:
@@ -61,7 +61,7 @@ rule hermite_table:
         "benchmarks/hermite_table.tsv"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=job_mem("hermite_table"),
     conda:
         ENV
     script:
@@ -82,7 +82,7 @@ rule estimate_spike:
         f"benchmarks/estimate_spike/{POINT}/seed~{{seed}}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wc: SNAKEMAKE_MB + 500 + int(wc.d) ** 2 // 4000,
+        mem_mb=job_mem("estimate_spike"),
         slurm_partition=simulate_partition,
     conda:
         ENV
@@ -108,7 +108,7 @@ rule aggregate_spike:
         study="|".join(SPIKE_STUDIES),
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("aggregate_spike"),
     conda:
         ENV
     script:

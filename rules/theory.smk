@@ -32,7 +32,7 @@ rule theory_curves:
         stage="|".join(THEORY_STAGES),
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("theory_curves"),
     conda:
         ENV
     script:

@@ -6,10 +6,9 @@ from onestep.claims import (
     COLUMNS,
     input_space_claims,
     kernel_claims,
-    learning_claims,
-    network_theory_claims,
     spike_claims,
 )
+from onestep.claims_learning import learning_claims, network_theory_claims
 from onestep.io import read_table, write_table
 from onestep.jobs import start_job
 

@@ -15,7 +15,8 @@ curve = learning_curve(
     student=model["student"], teacher=model["teacher"], tau=model["tau"],
     input_law=model["input_law"], alphas=options["alpha"], ridge=options["ridge"],
     ridge_convention=options["ridge_convention"], n_test=options["n_test"],
-    rng=rng_for(int(snakemake.wildcards.seed), "learning"), spiked_beta=options["spiked_beta"],
+    rng=rng_for(int(snakemake.wildcards.seed), "learning"), methods=options["methods"],
+    spiked_beta="krr_beta" in options["methods"],
 )
 stamp(curve, meta["point"], {"git_commit": meta["git_commit"]})
 log.info("\n%s", curve.pivot(index="alpha", columns="method", values="test_mse").to_string())

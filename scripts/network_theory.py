@@ -1,5 +1,7 @@
 """Snakemake adapter: sRF theory of the network's own learning curve for one network and seed."""
 
+import pandas as pd
+
 from onestep.io import load_npz, stamp, write_table
 from onestep.jobs import start_job
 from onestep.network_theory import network_theory_curve
@@ -7,12 +9,16 @@ from onestep.network_theory import network_theory_curve
 log = start_job(snakemake)
 arrays, meta = load_npz(snakemake.input.sim)
 model, options = snakemake.params.model, snakemake.params.learning
-curve = network_theory_curve(
-    W0=arrays["W0"], W1=arrays["W1"], beta=arrays["beta"], h_hat=arrays["h_hat"],
-    student=model["student"], teacher=model["teacher"], tau=model["tau"],
-    second_layer=model["second_layer"], alphas=options["alpha"], ridge=options["ridge"],
-    ridge_convention=options["ridge_convention"],
-)
+methods = snakemake.params.methods
+curve = pd.DataFrame(columns=["alpha", "n_train", "method", "theory_mse", "c", "theta_drawn",
+                              "gamma"])
+if methods:  # learning.methods may fit neither rf_post nor rf_init
+    curve = network_theory_curve(
+        W0=arrays["W0"], W1=arrays["W1"], beta=arrays["beta"], h_hat=arrays["h_hat"],
+        student=model["student"], teacher=model["teacher"], tau=model["tau"],
+        second_layer=model["second_layer"], alphas=options["alpha"], ridge=options["ridge"],
+        ridge_convention=options["ridge_convention"], methods=methods,
+    )
 stamp(curve, meta["point"], {"git_commit": meta["git_commit"]})
-log.info("\n%s", curve.pivot(index="alpha", columns="method", values="theory_mse").to_string())
+log.info("\n%s", curve.to_string())
 write_table(curve, snakemake.output[0])

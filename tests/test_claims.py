@@ -1,20 +1,30 @@
 """The claims table: verdicts from tolerances, on synthetic tables where the answer is known."""
 
+import copy
 import math
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from onestep.claims import (
     COLUMNS,
     claim_row,
     input_space_claims,
     kernel_claims,
-    learning_claims,
     spike_claims,
 )
+from onestep.claims_learning import learning_claims
+from onestep.config import learning_methods
+from onestep.curves import METHODS
 from onestep.stats import log_rms_sd, loglog_fit, two_point_kurtosis_sd
+from onestep.verdict import expected_claims
+
+from conftest import REPO
+
+CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
 
 
 def test_claim_row_passes_only_finite_errors_within_tolerance():
@@ -184,3 +194,54 @@ def test_input_space_claims_pass_at_round_off_and_fail_on_a_floor_or_a_wrong_gra
     # a Gram difference far above round-off (e.g. A = d Sigma instead of sqrt(d Sigma))
     wrong = pd.DataFrame(input_space_claims(_gap_table(gram_error=1e-6)))
     assert not wrong.loc[wrong["claim"] == "input_space_gram", "passed"].any()
+
+
+def _learning_tables(methods, students=("relu", "tanh")):
+    """Synthetic curves and theory where every claim of the fitted ``methods`` passes."""
+    rows, theory = [], []
+    mse = {"rf_post": 0.1, "rf_init": 0.2, "krr_k1": 0.05, "krr_k0": 0.2, "krr_beta": 0.04,
+           "linear": 0.3}
+    for student in students:
+        for eta in (0.05, 3.0):
+            for alpha in (0.5, 1.0, 2.0):
+                for method in methods:
+                    value = 0.19 if (eta == 0.05 and method == "krr_k1") else mse[method]
+                    rows += [dict(student=student, eta_t=eta, alpha=alpha, method=method, seed=s,
+                                  d=200, test_mse=value * (1 + 0.01 * s)) for s in range(3)]
+                    if method.startswith("krr_"):
+                        theory.append(dict(student=student, eta_t=eta, alpha=alpha,
+                                           method=method, test_mse=value * 1.01))
+    return pd.DataFrame(rows), pd.DataFrame(theory, columns=["student", "eta_t", "alpha",
+                                                              "method", "test_mse"])
+
+
+@pytest.mark.parametrize("methods", [
+    ("rf_post", "rf_init", "krr_k1", "krr_k0", "krr_beta", "linear"),
+    ("rf_post", "rf_init"), ("krr_k1", "krr_k0"), ("krr_k1", "linear"), ("krr_k0",),
+    ("rf_post", "krr_beta"), ("linear",),
+])
+def test_learning_claims_of_a_method_subset_are_exactly_the_expected_ones(methods):
+    config = copy.deepcopy(CONFIG)
+    config["learning"].update(methods=list(methods), students=["relu", "tanh"])
+    curves, theory = _learning_tables(methods)
+    claims = pd.DataFrame(learning_claims(curves, theory), columns=COLUMNS)
+    assert claims["passed"].all(), claims[~claims["passed"]]
+    found = Counter((c, p.split(" student")[0]) for c, p in zip(claims["claim"], claims["point"],
+                                                                strict=True))
+    learning = {"ordering_rf_post_vs_rf_init", "ordering_krr_k1_vs_krr_k0",
+                "gain_needs_large_step", "eigenlearning_krr_k1", "eigenlearning_krr_k0"}
+    expected = Counter({k: n for k, n in expected_claims(config).items() if k[0] in learning})
+    assert found == expected
+    # what each claim needs: both methods of a comparison, the kernel of an eigenlearning claim
+    emitted = set(claims["claim"])
+    assert ("ordering_rf_post_vs_rf_init" in emitted) == ({"rf_post", "rf_init"} <= set(methods))
+    assert ("gain_needs_large_step" in emitted) == ({"krr_k1", "krr_k0"} <= set(methods))
+    assert ("eigenlearning_krr_k0" in emitted) == ("krr_k0" in methods)
+
+
+def test_spiked_beta_false_drops_krr_beta_only():
+    config = copy.deepcopy(CONFIG)
+    config["learning"].update(spiked_beta=False)
+    assert learning_methods(config) == [m for m in CONFIG["learning"]["methods"] if m != "krr_beta"]
+    assert learning_methods(CONFIG) == list(METHODS)  # the default config fits every method
+    assert expected_claims(config) == expected_claims(CONFIG)  # no claim is about krr_beta

@@ -47,6 +47,8 @@ def _dotted(path):
 def _scalar_bad(node, path):
     """Bad values for one scalar of schema ``node``."""
     kind = node.get("type")
+    if "anyOf" in node:  # memory_budget_mb: an integer number of MB or 'auto'
+        return ["AUTO", "", "1000", 99, 2500.0, True, None, NAN, INF, -INF, 10**40, [1000]]
     if "$ref" in node or "pattern" in node:  # activations
         values = list(BAD_ACTIVATIONS)
         return values + (BAD_STUDENTS if "teacher" not in path else [])
@@ -128,3 +130,25 @@ def test_fuzz_bad_config_is_rejected_naming_the_key(label, path, value, key):
     assert "\n" not in message and len(message) < 500, message
     if isinstance(value, float) and not math.isfinite(value):
         assert "not a finite number" in message, message
+
+
+def test_learning_methods_keep_a_method_after_spiked_beta_false():
+    config = _apply(("learning", "methods"), ["krr_beta"])
+    validate_config(config)  # spiked_beta true: krr_beta alone is fine
+    config["learning"]["spiked_beta"] = False
+    with pytest.raises(ConfigError, match=r"'learning\.methods' = \['krr_beta'\]: leaves no "
+                                          r"method.*spiked_beta"):
+        validate_config(config)
+    # older configs (the presets): spiked_beta false with the default, full list of methods
+    validate_config(_apply(("learning", "spiked_beta"), False))
+
+
+@pytest.mark.parametrize(("methods", "words"), [
+    (["rf_post", "krr_k2"], r"'learning\.methods\[1\]' = 'krr_k2': not allowed; expected one of "
+                            r"'rf_post', 'rf_init', 'krr_k1'"),
+    (["linear", "linear"], r"'learning\.methods' = \['linear', 'linear'\]: has duplicate values"),
+    ([], r"'learning\.methods' = \[\]: too few values \(0\)"),
+])
+def test_learning_methods_messages_name_the_key_and_value(methods, words):
+    with pytest.raises(ConfigError, match=words):
+        validate_config(_apply(("learning", "methods"), methods))

@@ -85,3 +85,15 @@ def test_linear_ridge_theory_matches_simulation():
     theory = linear_ridge_theory(teacher="tanh", tau=0.0, d=d, alphas=alphas, ridge=1e-3)
     tol = 3 * sims.std(0, ddof=1) / 2 + 0.02 * sims.mean(0)
     assert np.all(np.abs(theory["test_mse"].to_numpy() - sims.mean(0)) <= tol)
+
+
+def test_methods_selects_kernels_and_none_gives_an_empty_table():
+    full = _curve(theta=0.5)
+    only = _curve(theta=0.5, methods=["krr_k0", "rf_post"])  # non-kernel names are ignored
+    assert set(only) == {"krr_k0"}
+    np.testing.assert_array_equal(only["krr_k0"], full["krr_k0"])
+    empty = kernel_theory_curve(student="relu", teacher="tanh", d=20, c=1.0, theta=0.5, gamma=0.7,
+                                tau=0.0, alphas=ALPHAS, ridge=0.1, quadrature=QUAD,
+                                methods=["linear"])
+    assert empty.empty and list(empty.columns) == ["method", "alpha", "n_train", "test_mse",
+                                                   "kappa"]

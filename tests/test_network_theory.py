@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from onestep.claims import network_theory_claims
+from onestep.claims_learning import network_theory_claims
 from onestep.curves import learning_curve
 from onestep.model import simulate_point
 from onestep.network_theory import decompose_spike, network_theory_curve

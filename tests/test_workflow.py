@@ -166,3 +166,23 @@ def test_simulation_is_bitwise_reproducible(tiny_run):
     with np.load(sim) as remade:
         for key, value in first.items():
             np.testing.assert_array_equal(value, remade[key], err_msg=key)
+
+
+LEARNING_ONLY = {"learning_curve", "aggregate_learning", "plot_learning_curves"} | FINAL
+
+
+@pytest.mark.parametrize(("methods", "expected"), [
+    # drop a method that is not a kernel: the simulated curves rerun, not their theory
+    (["rf_post", "rf_init", "krr_k1", "krr_k0", "krr_beta"], LEARNING_ONLY),
+    # drop a kernel: its eigenlearning curve goes too
+    (["rf_post", "rf_init", "krr_k1", "krr_k0", "linear"],
+     LEARNING_ONLY | {"learning_theory", "aggregate_learning_theory"}),
+])
+def test_editing_learning_methods_reruns_only_the_learning_jobs(tiny_run, methods, expected):
+    override = write_config(tiny_run / "override.yaml", {"learning": {"methods": methods}})
+    counts = job_counts(run_snakemake(tiny_run, "-n", "--configfile", TINY, str(override)).stdout)
+    assert set(counts) == expected, counts
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    tiny = yaml.safe_load(open(TINY))
+    config = {**config, **tiny, "learning": {**config["learning"], **tiny["learning"]}}
+    assert counts["learning_curve"] == len(config["seeds"]) * len(learning_rows(config))

@@ -13,8 +13,8 @@ imports point down this list only:
 - learning: :mod:`.ridge` (solvers), :mod:`.eigenlearning`, :mod:`.curves` (simulation),
   :mod:`.curve_theory` (KRR theory);
 - the check: :mod:`.claims`, :mod:`.verdict`;
-- plumbing: :mod:`.config`, :mod:`.io`, :mod:`.jobs`, :mod:`.codehash`, :mod:`.plotting` (draws
-  only), :mod:`.benchmarks`.
+- plumbing: :mod:`.config`, :mod:`.memory` (job memory estimates), :mod:`.io`, :mod:`.jobs`,
+  :mod:`.codehash`, :mod:`.plotting` (draws only), :mod:`.benchmarks`.
 """
 
 __version__ = "0.1.0"

@@ -17,8 +17,7 @@ from .kernels.pairs import CLOSED_FORMS
 from .spread import spread_of_row
 from .stats import common_slope, log_rms_sd, loglog_fit, two_point_kurtosis_sd
 
-__all__ = ["COLUMNS", "claim_row", "input_space_claims", "kernel_claims", "learning_claims",
-           "network_theory_claims", "spike_claims"]
+__all__ = ["COLUMNS", "claim_row", "input_space_claims", "kernel_claims", "spike_claims"]
 
 COLUMNS = ["claim", "statement", "point", "measured", "predicted", "error", "tolerance",
            "why_tolerance", "passed"]
@@ -122,96 +121,6 @@ def spike_claims(sweep: pd.DataFrame, shape: pd.DataFrame, finite: pd.DataFrame,
                 f"errors ({stderr:.3g}) of the weighted fit, each log rms having sd "
                 f"sqrt(trigamma(S/2))/2 = {log_rms_sd(seeds):.3g} (S seeds, Gaussian cross "
                 f"term), plus {bias:.2g} for the d^-3 bulk term at the smallest d"))
-    return rows
-
-
-def learning_claims(curves: pd.DataFrame, theory: pd.DataFrame) -> list[dict]:
-    """Claim 5 (learning curves): ordering after a large step and eigenlearning agreement."""
-    rows = []
-    means = curves.groupby(["student", "eta_t", "alpha", "method"])["test_mse"].agg(["mean", "sem"])
-    large, small = curves["eta_t"].max(), curves["eta_t"].min()
-    alpha, d = curves["alpha"].max(), int(curves["d"].iloc[0])
-    for student in sorted(curves["student"].unique()):
-        gains = {}
-        for eta in (small, large):
-            m = means.loc[(student, eta, alpha)]
-            gains[eta] = 1 - m.loc["krr_k1", "mean"] / m.loc["krr_k0", "mean"]
-        m = means.loc[(student, large, alpha)]
-        for better, worse in (("rf_post", "rf_init"), ("krr_k1", "krr_k0")):
-            ratio = m.loc[better, "mean"] / m.loc[worse, "mean"]
-            # one seed: no spread to estimate, the ratio itself must stay below 1
-            sem = m["sem"].fillna(0.0)
-            ratio_se = ratio * math.hypot(sem[better] / m.loc[better, "mean"],
-                                          sem[worse] / m.loc[worse, "mean"])
-            rows.append(claim_row(
-                f"ordering_{better}_vs_{worse}",
-                f"test MSE ratio {better}/{worse} < 1 after a large step",
-                f"{student} student, eta_t={large:g}, alpha={alpha:g}",
-                measured=ratio, predicted=1.0, error=ratio + 3 * ratio_se, tolerance=1.0,
-                why="the ratio plus 3 standard errors (seeds) must stay below 1"))
-        rows.append(claim_row(
-            "gain_needs_large_step", "KRR k1's gain over k0 comes from the large step",
-            f"{student} student, eta_t={small:g} vs {large:g}, alpha={alpha:g}",
-            measured=gains[small], predicted=gains[large], error=gains[small] / gains[large],
-            tolerance=0.5,
-            why="threshold claim, not an estimate: the small step must buy less than half of "
-                "the large step's relative gain 1 - mse(k1)/mse(k0); theory puts the ratio near "
-                "0 (theta << c/d at the small step), a step-independent gain would give 1, and "
-                "0.5 is the midpoint"))
-        # k0 does not depend on the step: check it once
-        for method, steps in (("krr_k1", (small, large)), ("krr_k0", (large,))):
-            for eta in steps:
-                sim = means.loc[(student, eta)].xs(method, level="method")["mean"]
-                th = theory[(theory["student"] == student) & (theory["eta_t"] == eta)
-                            & (theory["method"] == method)].sort_values("alpha")
-                keep = sim.index >= 1.0
-                predicted = np.interp(sim.index[keep], th["alpha"], th["test_mse"])
-                rel = np.abs(sim.to_numpy()[keep] / predicted - 1)
-                rows.append(claim_row(
-                    f"eigenlearning_{method}", "KRR test error follows the eigenlearning theory",
-                    f"{student} student, eta_t={eta:g}, alpha>=1",
-                    measured=float(sim.to_numpy()[keep][-1]), predicted=float(predicted[-1]),
-                    error=float(rel.max()), tolerance=2 / math.sqrt(sim.index[keep].min() * d),
-                    why="eigenlearning is exact as n, d -> infinity; allow 2/sqrt(n) at the "
-                        "smallest n checked (O(n^-1/2) corrections plus the seed spread)"))
-    return rows
-
-
-def network_theory_claims(curves: pd.DataFrame, theory: pd.DataFrame, *, n_test: int) -> list[dict]:
-    """Claim 5b: ridge on the network's features follows the sRF theory of its drawn weights.
-
-    One row per student and step for ``rf_post`` and one per student for ``rf_init`` (the
-    initial features do not depend on the step). Per seed and alpha, the relative deviation
-    ``sim / theory - 1`` is paired (same weights); the worst alpha's ``|mean| - 3 se`` must stay
-    below the finite-width bias ``1/sqrt(N)`` (docs/THEORY.md section 5c).
-    """
-    keys = ["student", "eta_t", "seed", "alpha", "method"]
-    paired = curves.merge(theory[keys + ["theory_mse"]], on=keys, how="inner")
-    paired["rel"] = paired["test_mse"] / paired["theory_mse"] - 1
-    rows = []
-    for (student, method), group in paired.groupby(["student", "method"]):
-        steps = sorted(group["eta_t"].unique()) if method == "rf_post" else [group["eta_t"].min()]
-        for eta in steps:
-            sel = group[group["eta_t"] == eta]
-            seeds, n_neurons = sel["seed"].nunique(), float(sel["phi"].iloc[0] * sel["d"].iloc[0])
-            stats = sel.groupby("alpha")["rel"].agg(["mean", "std"])
-            # one seed: the per-seed spread law instead (test-set noise sqrt(2/n_test), and the
-            # O(N^-1/2) fluctuation of the training draw), else the seeds' own spread
-            law = math.sqrt(2 / n_test + 1 / n_neurons)
-            se = (stats["std"] if seeds > 1 else pd.Series(law, stats.index)) / math.sqrt(seeds)
-            excess = stats["mean"].abs() - 3 * se
-            worst = excess.idxmax()
-            pick = sel[sel["alpha"] == worst]
-            rows.append(claim_row(
-                f"network_theory_{method}",
-                f"ridge on {'post-step' if method == 'rf_post' else 'initial'} features follows "
-                "the sRF theory of the drawn weights",
-                f"{student} student, eta_t={eta:g}, d={int(sel['d'].iloc[0])}, {seeds} seeds, "
-                f"worst alpha={worst:g}",
-                measured=pick["test_mse"].mean(), predicted=pick["theory_mse"].mean(),
-                error=float(excess.max()), tolerance=1 / math.sqrt(n_neurons),
-                why="at every alpha, |mean relative deviation| minus 3 standard errors (paired "
-                    "over seeds) within the O(N^-1/2) finite-width bias of Gaussian equivalence"))
     return rows
 
 

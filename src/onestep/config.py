@@ -17,6 +17,7 @@ __all__ = [
     "shape_rows",
     "kernel_rows",
     "learning_rows",
+    "learning_methods",
     "simulation_points",
 ]
 
@@ -61,6 +62,14 @@ def learning_rows(config: dict) -> list[tuple]:
     law, learning = config["model"]["second_layer"], config["learning"]
     return [(s, law, learning["d"], eta) for s in learning["students"]
             for eta in learning["eta_t"]]
+
+
+def learning_methods(config: dict) -> list[str]:
+    """The learning methods the config fits: ``learning.methods`` in its order, without
+    ``krr_beta`` when ``learning.spiked_beta`` is false (the older switch, kept so that configs
+    which set it keep working). Rule params, scripts, claims and the verdict all read this list."""
+    learning = config["learning"]
+    return [m for m in learning["methods"] if learning["spiked_beta"] or m != "krr_beta"]
 
 
 def simulation_points(config: dict, *, extra_rows=()) -> pd.DataFrame:

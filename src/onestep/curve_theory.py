@@ -22,11 +22,14 @@ from .hermite import hermite_coefficients
 from .kernels.sectors import sector_spectrum, target_sector_power
 from .ridge import population_linear_mse
 
-__all__ = ["kernel_theory_curve", "linear_ridge_theory"]
+__all__ = ["KERNEL_METHODS", "kernel_theory_curve", "linear_ridge_theory"]
+
+KERNEL_METHODS = ("krr_k1", "krr_k0", "krr_beta")
 
 
 def kernel_theory_curve(*, student, teacher, d, c, theta, gamma, tau, alphas, ridge,
-                        ridge_convention="mean", quadrature=None) -> pd.DataFrame:
+                        ridge_convention="mean", quadrature=None, methods=KERNEL_METHODS
+                        ) -> pd.DataFrame:
     """Eigenlearning test MSE of KRR with k1, k0 and the beta-spiked kernel against alpha.
 
     Parameters
@@ -45,6 +48,10 @@ def kernel_theory_curve(*, student, teacher, d, c, theta, gamma, tau, alphas, ri
         As in :func:`onestep.curves.learning_curve`.
     quadrature : dict, optional
         ``n_kappa``, ``n_r``, ``n_t`` for :func:`onestep.kernels.sectors.sector_spectrum`.
+    methods : sequence of str, optional
+        The kernels to predict, a subset of :data:`KERNEL_METHODS` (default: all three); names
+        of other methods (e.g. ``learning.methods`` in full) are ignored, and none gives an empty
+        table with the same columns.
 
     Returns
     -------
@@ -54,8 +61,10 @@ def kernel_theory_curve(*, student, teacher, d, c, theta, gamma, tau, alphas, ri
     lam = np.full_like(n_train, ridge) if ridge_convention == "mean" else ridge / n_train
     spikes = {"krr_k1": (c, theta, gamma), "krr_k0": (1.0, 0.0, 1.0),
               "krr_beta": (c, theta, 1.0)}
-    frames = []
+    frames = [pd.DataFrame(columns=["method", "alpha", "n_train", "test_mse", "kappa"])]
     for method, (c_k, theta_k, gamma_k) in spikes.items():
+        if method not in methods:
+            continue
         spectrum = sector_spectrum(activation=student, d=d, c=c_k, theta=theta_k,
                                    **(quadrature or {}))
         target = target_sector_power(result=spectrum, teacher=teacher, gamma=gamma_k)
@@ -71,7 +80,10 @@ def kernel_theory_curve(*, student, teacher, d, c, theta, gamma, tau, alphas, ri
         frames.append(pd.DataFrame({"method": method, "alpha": np.asarray(alphas, dtype=float),
                                     "n_train": n_train, "test_mse": result.test_mse,
                                     "kappa": result.kappa}))
-    return pd.concat(frames, ignore_index=True)
+    if len(frames) == 1:
+        return frames[0].astype({"method": str, "alpha": float, "n_train": float,
+                                 "test_mse": float, "kappa": float})
+    return pd.concat(frames[1:], ignore_index=True)
 
 
 def linear_ridge_theory(*, teacher, tau, d, alphas, ridge, ridge_convention="mean",

@@ -7,7 +7,8 @@ integers), rejects non-finite numbers anywhere (schema bounds do not catch NaN),
 schema cannot say: activation names parse, teachers and students carry Hermite mass beyond order
 0, no duplicate students, every simulated point has N, n >= 2, every kernel-gap width N' and every
 training size n_train >= 2 (the stages would otherwise clamp them and mislabel the result), and
-sweeps give the fits and claims at least the values they need. :func:`coerce_cli_values` turns the
+sweeps give the fits and claims at least the values they need, and ``learning.methods`` keeps a
+method after ``learning.spiked_beta: false`` drops ``krr_beta``. :func:`coerce_cli_values` turns the
 strings that ``--config key={...}`` passes for nested values into numbers.
 """
 
@@ -142,7 +143,8 @@ def _schema_problem(error, root: dict):
         raise ConfigError(f"config = {_show(value)}: expected a mapping of "
                           f"{', '.join(root['properties'])}")
     problem = {"type": f"wrong type ({type(value).__name__})", "enum": "not allowed",
-               "pattern": "not recognised", "uniqueItems": "has duplicate values",
+               "anyOf": "not allowed", "pattern": "not recognised",
+               "uniqueItems": "has duplicate values",
                "minItems": f"too few values ({len(value) if hasattr(value, '__len__') else 0})"}
     _fail(path, value, problem.get(rule, "out of range"), _expected(root, path))
 
@@ -272,6 +274,10 @@ def _check_links(config: dict) -> None:
     if kernels["seed"] not in config["seeds"]:
         _fail(["kernels", "seed"], kernels["seed"], "not a simulated seed",
               f"one of seeds = {config['seeds']}")
+    methods = config["learning"]["methods"]
+    if not config["learning"]["spiked_beta"] and set(methods) == {"krr_beta"}:
+        _fail(["learning", "methods"], methods, "leaves no method: learning.spiked_beta = false "
+              "drops krr_beta", "another method too, or learning.spiked_beta: true")
 
 
 def validate_config(config, *, schema_path=SCHEMA_PATH) -> None:
@@ -305,7 +311,6 @@ def validate_config(config, *, schema_path=SCHEMA_PATH) -> None:
     _check_activations(config)
     _check_links(config)
     _check_sizes(config)
-
 
 
 def _parse_cli(value):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .activations import get_activation
 from .claims import COLUMNS
+from .config import learning_methods
 
 __all__ = ["COLUMNS", "OPTIONAL_CLAIMS", "ClaimsTableError", "expected_claims", "read_claims",
            "validate_claims", "judge"]
@@ -46,8 +47,9 @@ def expected_claims(config: dict) -> Counter:
     input-space claims (``input_space_gram``, ``input_space_rf_kernel``) per ``spike.students``
     (the gap runs on the finite-size points), the kernel claims per
     ``kernels.students`` (relu adds its two exact claims; the top-mode claims need even modes, so
-    odd students have none) and the learning claims per ``learning.students`` (the network-theory
-    claim of ``rf_post`` once per step, of ``rf_init`` once). Claims in
+    odd students have none) and the learning claims per ``learning.students``, those whose methods
+    are fitted (:func:`onestep.config.learning_methods`; as in ``learning_claims``; the
+    network-theory claim of ``rf_post`` once per step, of ``rf_init`` once). Claims in
     :data:`OPTIONAL_CLAIMS` are not counted.
     """
     expected = Counter()
@@ -68,15 +70,18 @@ def expected_claims(config: dict) -> Counter:
         if not _is_odd(student):
             claims += ["top_mode_theory", "top_mode_mixing"]
         expected.update((claim, student) for claim in claims)
+    methods = set(learning_methods(config))
+    learning = {"ordering_rf_post_vs_rf_init": 1 if {"rf_post", "rf_init"} <= methods else 0,
+                "ordering_krr_k1_vs_krr_k0": 1 if {"krr_k1", "krr_k0"} <= methods else 0,
+                "gain_needs_large_step": 1 if {"krr_k1", "krr_k0"} <= methods else 0,
+                # eigenlearning of k1 at the small and the large step, of k0 once
+                "eigenlearning_krr_k1": 2 if "krr_k1" in methods else 0,
+                "eigenlearning_krr_k0": 1 if "krr_k0" in methods else 0,
+                # sRF theory of the network: rf_post at every step, rf_init once
+                "network_theory_rf_post": len(config["learning"]["eta_t"]) * ("rf_post" in methods),
+                "network_theory_rf_init": 1 if "rf_init" in methods else 0}
     for student in config["learning"]["students"]:
-        # eigenlearning of k1 at the small and the large step, of k0 once
-        expected.update({("ordering_rf_post_vs_rf_init", student): 1,
-                         ("ordering_krr_k1_vs_krr_k0", student): 1,
-                         ("gain_needs_large_step", student): 1,
-                         ("eigenlearning_krr_k1", student): 2,
-                         ("eigenlearning_krr_k0", student): 1,
-                         ("network_theory_rf_post", student): len(config["learning"]["eta_t"]),
-                         ("network_theory_rf_init", student): 1})
+        expected.update({(claim, student): n for claim, n in learning.items() if n})
     return expected
 
 

@@ -1,0 +1,213 @@
+"""Memory model of the pipeline's jobs: peak MB from the config sizes, and the budget check.
+
+A job's peak resident memory is its process base (Python, NumPy, pandas and SciPy, plus torch
+for the scripts that import it, plus ~35 MB the allocator and BLAS keep once arrays are in use)
+and 8 bytes per float64 element of the arrays it holds at its worst moment. Those arrays are
+counted from the code of each job (below, per rule, with the sizes ``d``, ``N = round(phi d)``,
+``n = round(psi d)``, ``m`` samples, ...) and the counts were checked against peaks measured with
+``/usr/bin/time`` at two or three sizes each (the measured table is in the README, section
+"Memory"). Rules whose arrays stay small (theory, tables, plots) get their base alone.
+
+:func:`estimate_mb` is each rule's ``resources: mem_mb`` (plus the Snakemake processes of a SLURM
+job, ``SNAKEMAKE_MB`` in rules/common.smk); :func:`check_memory_budget` runs in the Snakefile
+right after :func:`onestep.validation.validate_config` and rejects a config whose largest job
+would not fit ``memory_budget_mb`` (``auto``: :data:`AUTO_FRACTION` of this machine's physical
+memory), naming the config key that drives that job.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .config import learning_methods
+from .validation import ConfigError
+
+__all__ = ["AUTO_FRACTION", "BASE_MB", "MemoryBudgetError", "check_memory_budget", "estimate_mb",
+           "job_estimates", "memory_budget_mb", "physical_memory_mb"]
+
+AUTO_FRACTION = 0.75
+# Measured resident size of each script's process before its arrays (MiB; /usr/bin/time and the
+# Snakemake benchmark max_rss of the smallest jobs, plus the ~35 MB that appears with the first
+# large arrays): numpy + pandas (+ scipy), and torch where the script imports onestep.model.
+BASE_MB = {"numpy": 150, "scipy": 190, "torch": 330}
+_ELEMENT_MB = 8 / 2**20  # one float64 element in MiB, the unit of max_rss (common.smk converts)
+
+
+class MemoryBudgetError(ConfigError):
+    """The config's largest job would not fit ``memory_budget_mb``; the message says which."""
+
+
+def _network(config: dict, d: int) -> tuple[int, int]:
+    model = config["model"]
+    return round(model["phi"] * d), round(model["psi"] * d)
+
+
+def _quadrature(config: dict) -> float:
+    """Elements of one sector spectrum (:func:`onestep.kernels.sectors.sector_spectrum`): the
+    kernel rows of the (kappa, r) grid, (L + 1) (n_kappa n_r)^2 / 2 with L = 2, and the pair
+    kernel of one 64-row block against the grid and the t nodes, 64 n_kappa n_r n_t, with its
+    temporaries (6 such arrays, measured: 1246 MiB at nodes (80, 48, 80), 310 at (40, 24, 40))."""
+    quad = config["kernels"]["quadrature"]
+    pairs = quad["n_kappa"] * quad["n_r"]
+    return 1.5 * pairs**2 + 6 * 64 * pairs * quad["n_t"]
+
+
+def _gram(m: int, block: int = 2048) -> float:
+    """Elements of an m x m Gram of a Gaussian kernel while it is filled: the matrix, and two
+    temporaries of the closed-form row blocks (``block`` rows at a time)."""
+    return m * m + 2 * min(m, block) * m
+
+
+def _terms(rule: str, config: dict, d: int | None) -> tuple[str, list[tuple[float, str]]]:
+    """``(base, [(float64 elements, config key), ...])`` held at the peak of one job of ``rule``;
+    the sizes it uses are in :func:`_sizes`.
+
+    ``d`` is the job's dimension (its ``d`` wildcard); the key names the config entry whose
+    value sets that term's size.
+    """
+    kernels, learning = config["kernels"], config["learning"]
+    if rule == "simulate":  # W0, torch's copy and the gradient (N x d); X (n x d); the
+        N, n = _network(config, d)  # pre-activations and their gradient in backward (n x N)
+        return "torch", [(2 * n * N + 3 * N * d + n * d, "d")]
+    if rule == "estimate_spike":  # W0, W1 and (W1 - W0)/sqrt(N) (N x d), the d x d or N x N Gram
+        N, _ = _network(config, d)  # of the top singular vectors
+        return "scipy", [(3 * N * d + min(N, d) ** 2, "d")]
+    if rule == "kernel_gap":  # W0, W1 loaded; two Gaussian Grams and the RF Gram (n_test^2);
+        N, _ = _network(config, d)  # the RF features s(X W'^T) (n_test x N, and a temporary)
+        t = kernels["gap"]["n_test"]
+        return "scipy", [(2 * N * d, "d"),
+                         (_gram(t) + 2 * t * t + 2 * t * N + t * d, "kernels.gap.n_test")]
+    if rule == "kernel_spectrum":  # W0, W1 loaded; X (m x d); then either the sector spectra
+        N, _ = _network(config, d)  # or the Gram being filled, the inner products and the
+        m = kernels["n_samples"]  # Lanczos copy K/m (m x m) with the RF features (m x N)
+        gram, quad = _gram(m) + 2 * m * m + m * N, _quadrature(config)
+        return "scipy", [(2 * N * d + m * d, "kernels.d"), (gram, "kernels.n_samples")
+                         if gram >= quad else (quad, "kernels.quadrature")]
+    if rule == "sector_validation":  # the Gram being filled and the Lanczos copy K/m (m x m)
+        m = kernels["small_d"]["n_samples"]
+        return "scipy", [(_gram(m) + m * m, "kernels.small_d.n_samples"),
+                         (_quadrature(config), "kernels.quadrature")]
+    if rule == "learning_curve":
+        N, _ = _network(config, d)
+        n = round(max(learning["alpha"]) * d)  # the nested design's largest training set
+        t, methods = learning["n_test"], learning_methods(config)
+        fixed = 2 * N * d + (n + t) * d  # W0, W1; X_train, X_test
+        # kernels: inner products, Gram and its Cholesky factors (n x n), test Grams (t x n)
+        kernel = 5 * n * n + 3 * t * n if any(m.startswith("krr_") for m in methods) else 0
+        # features s(X W^T) (n + t) x N, the dual or primal Gram and its factor
+        features = 2 * (n + t) * N + 2 * min(n, N) ** 2 \
+            if {"rf_post", "rf_init"} & set(methods) else 0
+        key = "learning.n_test" if 3 * t * n > 5 * n * n else "learning.alpha"
+        return "torch", [(fixed, "learning.d"), (max(kernel, features), key)]
+    if rule in ("learning_theory", "theory_curves"):  # sector spectra on the quadrature grid
+        return "scipy", [(_quadrature(config), "kernels.quadrature")]
+    return "numpy", []
+
+
+def _sizes(rule: str, config: dict, d: int | None) -> str:
+    kernels, learning = config["kernels"], config["learning"]
+    if rule in ("learning_theory", "theory_curves", "sector_validation"):
+        quad = "quadrature ({n_kappa}, {n_r}, {n_t})".format(**kernels["quadrature"])
+        return f"m={kernels['small_d']['n_samples']}, {quad}" \
+            if rule == "sector_validation" else quad
+    if d is None:
+        return ""
+    N, n = _network(config, d)
+    extra = {"kernel_gap": f", n_test={kernels['gap']['n_test']}",
+             "kernel_spectrum": f", m={kernels['n_samples']}",
+             "learning_curve": f", n_train={round(max(learning['alpha']) * d)}, "
+                               f"n_test={learning['n_test']}"}.get(rule, f", n={n}")
+    return f"d={d}, N={N}{extra}"
+
+
+def estimate_mb(rule: str, config: dict, *, d: int | None = None) -> int:
+    """Estimated peak resident memory (MiB) of one job of ``rule`` for ``config``.
+
+    Parameters
+    ----------
+    rule : str
+        A rule of the workflow; rules without arrays that grow with the config get their base.
+    config : dict
+        A validated config.
+    d : int, optional
+        The job's dimension (its ``d`` wildcard); needed by simulate, estimate_spike,
+        kernel_gap, kernel_spectrum and learning_curve.
+
+    Returns
+    -------
+    int
+        Rounded up to the next 10 MiB.
+    """
+    base, terms = _terms(rule, config, d)
+    total = BASE_MB[base] + _ELEMENT_MB * sum(elements for elements, _ in terms)
+    return int(-(-total // 10) * 10)
+
+
+def _dimensions(config: dict) -> list[tuple[str, int]]:
+    spike, finite = config["spike"], config["spike"]["finite_size"]["d"]
+    return [("spike.d", spike["d"]), *[("spike.finite_size.d", d) for d in finite],
+            ("spike.shape.d", spike["shape"]["d"]), ("kernels.d", config["kernels"]["d"]),
+            ("learning.d", config["learning"]["d"])]
+
+
+def job_estimates(config: dict) -> list[dict]:
+    """Every heavy kind of job of ``config`` with its estimate.
+
+    Returns
+    -------
+    list of dict
+        ``rule``, ``sizes`` (text), ``mb``, ``key`` (the config key whose value drives the
+        largest term) and ``value`` (that key's value), one per rule and distinct ``d``.
+    """
+    kernels, learning = config["kernels"], config["learning"]
+    where = {"kernels.gap.n_test": kernels["gap"]["n_test"], "kernels.n_samples":
+             kernels["n_samples"], "kernels.small_d.n_samples": kernels["small_d"]["n_samples"],
+             "kernels.quadrature": kernels["quadrature"], "learning.n_test": learning["n_test"],
+             "learning.alpha": learning["alpha"], "learning.d": learning["d"],
+             "kernels.d": kernels["d"]}
+    jobs = [("simulate", key, d) for key, d in _dimensions(config)]
+    jobs += [("estimate_spike", key, d) for key, d in _dimensions(config)]
+    jobs += [("kernel_gap", "spike.finite_size.d", d) for d in config["spike"]["finite_size"]["d"]]
+    jobs += [("kernel_spectrum", "kernels.d", kernels["d"]), ("sector_validation", "", None),
+             ("learning_curve", "learning.d", learning["d"]), ("learning_theory", "", None),
+             ("theory_curves", "", None)]
+    out = []
+    for rule, d_key, d in jobs:
+        _, terms = _terms(rule, config, d)
+        key = max(terms, key=lambda term: term[0])[1] if terms else d_key
+        key = d_key if key == "d" else key
+        out.append({"rule": rule, "sizes": _sizes(rule, config, d),
+                    "mb": estimate_mb(rule, config, d=d), "key": key,
+                    "value": d if key == d_key else where.get(key)})
+    return out
+
+
+def physical_memory_mb() -> int:
+    """This machine's physical memory (MiB), from ``sysconf``."""
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20)
+
+
+def memory_budget_mb(config: dict) -> int:
+    """``memory_budget_mb`` of the config in MiB (``auto``: :data:`AUTO_FRACTION` of the
+    physical memory of the machine that runs Snakemake, read now)."""
+    budget = config.get("memory_budget_mb", "auto")
+    return int(AUTO_FRACTION * physical_memory_mb()) if budget == "auto" else int(budget)
+
+
+def check_memory_budget(config: dict) -> None:
+    """Raise :class:`MemoryBudgetError` (a ``ConfigError``) if the largest job of ``config``
+    would not fit its ``memory_budget_mb``; the one-line message names the config key that drives
+    that job, its value, the job, the estimate and the budget."""
+    budget = memory_budget_mb(config)
+    job = max(job_estimates(config), key=lambda j: j["mb"])
+    if job["mb"] <= budget:
+        return
+    given = config.get("memory_budget_mb", "auto")
+    how = f"auto: {AUTO_FRACTION:g} of {physical_memory_mb()} MB of physical memory" \
+        if given == "auto" else "set in the config"
+    sizes = f" ({job['sizes']})" if job["sizes"] else ""
+    raise MemoryBudgetError(
+        f"config key '{job['key']}' = {job['value']!r}: job {job['rule']}{sizes} needs an "
+        f"estimated {job['mb']} MB (onestep.memory), above memory_budget_mb = {budget} MB "
+        f"({how}); expected a smaller {job['key']}, or a larger memory_budget_mb on a machine "
+        "that has it (e.g. the SLURM profile)")
