@@ -165,7 +165,7 @@ def test_learning_claims_see_the_ordering_and_the_theory():
     assert np.isfinite(claims["error"]).all()
 
 
-def _gap_table(*, floor=0.0, gram_error=1e-15, dims=(75, 150, 300, 600)):
+def _input_gap_table(*, floor=0.0, gram_error=1e-15, dims=(75, 150, 300, 600)):
     """Kernel-gap rows: ``gap^2 = floor^2 + V / N'`` with a seeded 3% scatter per point."""
     rng = np.random.default_rng(0)
     rows = []
@@ -180,7 +180,7 @@ def _gap_table(*, floor=0.0, gram_error=1e-15, dims=(75, 150, 300, 600)):
 
 
 def test_input_space_claims_pass_at_round_off_and_fail_on_a_floor_or_a_wrong_gram():
-    claims = pd.DataFrame(input_space_claims(_gap_table()))
+    claims = pd.DataFrame(input_space_claims(_input_gap_table()))
     assert claims["passed"].all(), claims[~claims["passed"]]
     assert sorted(claims["claim"]) == ["input_space_gram"] * 2 + ["input_space_rf_kernel"] * 2
     tol = claims.set_index(["claim", "point"])["tolerance"]
@@ -189,10 +189,10 @@ def test_input_space_claims_pass_at_round_off_and_fail_on_a_floor_or_a_wrong_gra
         32 * 600 * np.finfo(float).eps)
     assert tol[("input_space_gram", "tanh student, d=[75, 150, 300, 600]")] > 1e-11
     # a floor as large as the full-width Monte Carlo gap flattens the slope: the limits differ
-    floor = pd.DataFrame(input_space_claims(_gap_table(floor=0.15)))
+    floor = pd.DataFrame(input_space_claims(_input_gap_table(floor=0.15)))
     assert not floor.loc[floor["claim"] == "input_space_rf_kernel", "passed"].any(), floor
     # a Gram difference far above round-off (e.g. A = d Sigma instead of sqrt(d Sigma))
-    wrong = pd.DataFrame(input_space_claims(_gap_table(gram_error=1e-6)))
+    wrong = pd.DataFrame(input_space_claims(_input_gap_table(gram_error=1e-6)))
     assert not wrong.loc[wrong["claim"] == "input_space_gram", "passed"].any()
 
 

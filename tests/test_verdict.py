@@ -50,8 +50,10 @@ def roundtrip(table, tmp_path) -> pd.DataFrame:
 def test_expected_claims_of_the_default_config():
     expected = expected_claims(CONFIG)
     # spike: 6 per student x 2; input space: 2 per student x 2; shape: 3 laws; kernels: relu 8,
-    # tanh 4 (odd: no top mode); learning: 6 per student x 2
-    assert sum(expected.values()) == 12 + 4 + 3 + 12 + 12
+    # tanh 4 (odd: no top mode); learning: 6 per student x 2; network theory: rf_post per step
+    # (2) and rf_init once, per student x 2
+    assert sum(expected.values()) == 12 + 4 + 3 + 12 + 12 + 6
+    assert expected[("network_theory_rf_post", "relu")] == 2
     assert expected[("input_space_gram", "tanh")] == 1
     assert expected[("input_space_rf_kernel", "relu")] == 1
     assert expected[("top_mode_theory", "relu")] == 1
