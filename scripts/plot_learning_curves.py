@@ -64,7 +64,7 @@ ridge = (f"ridge {ridges[0]:.3g}" if len(ridges) == 1 else
          f"ridge {(sim['ridge_mean_convention'] * sim['n_train']).iloc[0]:.3g} (sum convention)")
 fig.suptitle(f"What the reshaped function space buys (d={int(row0['d'])}, N={row0['phi']:g}d, "
              f"teacher {row0['teacher']}, {ridge}, {sim['seed'].nunique()} seeds, bars: sd)")
-save_figure(fig, snakemake.output[0], bottom=0.04, caption=(
+save_figure(fig, snakemake.output[0], bottom=0.04 if len(students) > 1 else 0.14, caption=(
     "Markers: simulation on fresh data (mean +- sd over seeds). Solid lines: eigenlearning "
     "prediction for KRR from the exact population spectrum. Dashed lines: deterministic equivalent "
     "of ridge on the network's own features (sRF theory with each seed's drawn W0, W1, averaged "
