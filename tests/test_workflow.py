@@ -127,7 +127,8 @@ LEARNING_DOWN = {"aggregate_learning", "plot_learning_curves"}
 
 @pytest.mark.parametrize(("module", "expected"), [
     # the step: every simulation and everything computed from one
-    ("model.py", {"simulate", "estimate_spike", "kernel_spectrum", "kernel_gap", "learning_curve"}
+    ("model.py", {"simulate", "estimate_spike", "kernel_spectrum", "kernel_gap", "learning_curve",
+                  "network_theory", "aggregate_network_theory"}
      | SPIKE_DOWN | KERNEL_DOWN | LEARNING_DOWN | FINAL),
     # spike estimates: not the simulations, not the theory
     ("spike.py", {"estimate_spike", "kernel_spectrum", "kernel_gap", "learning_curve"}
@@ -135,8 +136,9 @@ LEARNING_DOWN = {"aggregate_learning", "plot_learning_curves"}
     # kernel theory: the kernel jobs and the theory table, not the step or the learning curves
     ("kernels/predictions.py", {"kernel_spectrum", "kernel_gap", "sector_validation",
                                 "theory_curves"} | KERNEL_DOWN | FINAL),
-    # the solvers: learning curves and the linear floor of the theory table
-    ("ridge.py", {"learning_curve", "theory_curves"} | LEARNING_DOWN | FINAL),
+    # the solvers: learning curves, the linear floor of the theory table, the linear-ridge theory
+    ("ridge.py", {"learning_curve", "theory_curves", "learning_theory",
+                  "aggregate_learning_theory"} | LEARNING_DOWN | FINAL),
     # the KRR theory only
     ("curve_theory.py", {"learning_theory", "aggregate_learning_theory", "plot_learning_curves"}
      | FINAL),
@@ -172,8 +174,9 @@ LEARNING_ONLY = {"learning_curve", "aggregate_learning", "plot_learning_curves"}
 
 
 @pytest.mark.parametrize(("methods", "expected"), [
-    # drop a method that is not a kernel: the simulated curves rerun, not their theory
-    (["rf_post", "rf_init", "krr_k1", "krr_k0", "krr_beta"], LEARNING_ONLY),
+    # drop rf_init: the simulated curves and the network's sRF theory rerun, not the KRR theory
+    (["rf_post", "krr_k1", "krr_k0", "krr_beta", "linear"],
+     LEARNING_ONLY | {"network_theory", "aggregate_network_theory"}),
     # drop a kernel: its eigenlearning curve goes too
     (["rf_post", "rf_init", "krr_k1", "krr_k0", "linear"],
      LEARNING_ONLY | {"learning_theory", "aggregate_learning_theory"}),
