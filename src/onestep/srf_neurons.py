@@ -58,8 +58,9 @@ def srf_error_neurons(*, alpha, ridge, c, theta, gamma, student, teacher, W0, xi
             raise ValueError(f"{name}: expected shape ({size},), got {arr.shape}")
     alphas = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
     ridges = np.broadcast_to(np.asarray(ridge, dtype=np.float64), alphas.shape)
-    for al, rg in zip(alphas, ridges, strict=True):
-        check_number("alpha", al, strict=True), check_number("ridge", rg)
+    for al, rg in zip(alphas, ridges, strict=True):  # raise naming the bad argument
+        check_number("alpha", al, strict=True)
+        check_number("ridge", rg)
     c = check_number("c", c, strict=True)
     theta = check_number("theta", theta)
     gamma, tau = check_number("gamma", gamma, high=1.0), check_number("tau", tau)
