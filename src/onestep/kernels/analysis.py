@@ -69,6 +69,7 @@ from .estimators import (
 )
 from .gram import gaussian_kernel_gram, random_features_gram
 from .predictions import theory_rows
+from .sector_grid import sector_kernel_rows
 from .sectors import SectorSpectrum, evaluate_sector_eigenfunction, sector_spectrum
 
 __all__ = [
@@ -111,11 +112,11 @@ def find_modes(spectrum: SectorSpectrum, act: Activation) -> dict:
 
 def _candidates(spectrum, modes, kappa, r, harmonic) -> dict:
     """Quadrature eigenfunctions of ``modes`` at the samples (Nystrom), unit ``E[f^2]``."""
-    out = {}
+    out, rows = {}, sector_kernel_rows(spectrum.grid, kappa, r)  # shared by the sectors
     for sector in sorted({deg for deg, _ in modes.values()}):
         names = [mode for mode, (deg, _) in modes.items() if deg == sector]
         g = evaluate_sector_eigenfunction(spectrum, sector=sector, kappa=kappa, r=r,
-                                          index=[modes[n][1] for n in names])
+                                          index=[modes[n][1] for n in names], kernel_rows=rows)
         for name, row in zip(names, g, strict=True):
             out[name] = row * harmonic if sector == 1 else row
     return out

@@ -45,10 +45,20 @@ def safe_divide(num, den):
 
 
 def _relu_pair(q, q_prime, p):
+    # arc-cosine kernel; in place on one buffer (this is the inner loop of the sector rows)
     norm = np.sqrt(q * q_prime)
-    cos = np.clip(safe_divide(p, norm), -1.0, 1.0)
-    angle = np.arccos(cos)
-    return norm * (np.sin(angle) + (math.pi - angle) * cos) / (2.0 * math.pi)
+    cos = safe_divide(p, norm)
+    np.clip(cos, -1.0, 1.0, out=cos)
+    out = np.arccos(cos, out=np.empty_like(cos))
+    np.subtract(math.pi, out, out=out)
+    out *= cos
+    np.multiply(cos, cos, out=cos)  # sin(arccos c) = sqrt(1 - c^2)
+    np.subtract(1.0, cos, out=cos)
+    np.sqrt(cos, out=cos)
+    out += cos
+    out *= norm
+    out /= 2.0 * math.pi
+    return out
 
 
 def _erf_pair(q, q_prime, p):
@@ -108,10 +118,13 @@ def _mehler_pair(act: Activation, q, q_prime, p, n_terms: int):
     coef = _scaled_hermite(act, n_terms, scales)
     left, right = inverse[: q.size].reshape(q.shape), inverse[q.size :].reshape(q_prime.shape)
     rho = np.clip(safe_divide(p, np.sqrt(q * q_prime)), -1.0, 1.0)
-    total = coef[left, -1] * coef[right, -1]
-    for k in range(n_terms - 2, -1, -1):  # Horner in rho
-        total = coef[left, k] * coef[right, k] + rho * total
-    return np.broadcast_to(total, rho.shape).copy()
+    total = np.broadcast_to(coef[left, -1] * coef[right, -1], rho.shape).copy()
+    term = np.empty_like(total)
+    for k in range(n_terms - 2, -1, -1):  # Horner in rho, in place (same operations, same bits)
+        total *= rho
+        np.multiply(coef[left, k], coef[right, k], out=term)
+        total += term
+    return total
 
 
 def pair_kernel(q, q_prime, p, *, activation, method: str = "auto", n_nodes: int = 48,

@@ -180,7 +180,8 @@ def sector_spectrum(*, activation, d: int, c: float = 1.0, theta: float = 0.0,
     return SectorSpectrum(grid, values, parities, mult, functions, trace)
 
 
-def evaluate_sector_eigenfunction(result: SectorSpectrum, *, sector: int, index, kappa, r):
+def evaluate_sector_eigenfunction(result: SectorSpectrum, *, sector: int, index, kappa, r,
+                                  kernel_rows=None):
     """Nystrom extension ``g(a) = E_b[K_l(a; b) g(b)] / lambda`` of sector eigenfunctions.
 
     Parameters
@@ -192,6 +193,9 @@ def evaluate_sector_eigenfunction(result: SectorSpectrum, *, sector: int, index,
         Positions in ``result.eigenvalues[sector]``; the eigenvalue must be positive.
     kappa, r : array_like of shape (n,)
         Points ``(kappa, r)``, ``r >= 0``.
+    kernel_rows : ndarray of shape (L+1, n, n_kappa * n_r), optional
+        ``sector_kernel_rows(result.grid, kappa, r)``, computed once and passed to every sector's
+        call: it holds all degrees, and it is most of the cost.
 
     Returns
     -------
@@ -204,7 +208,12 @@ def evaluate_sector_eigenfunction(result: SectorSpectrum, *, sector: int, index,
     if np.any(lam <= 1e-12 * result.eigenvalues[sector][0]):  # numerically zero
         raise ValueError(f"index={index!r}: Nystrom needs positive eigenvalues, got {lam}")
     kappa, r = (np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (kappa, r))
-    rows = sector_kernel_rows(result.grid, kappa, r)[sector]  # (n, grid)
+    if kernel_rows is None:
+        kernel_rows = sector_kernel_rows(result.grid, kappa, r)
+    if kernel_rows.shape[1:] != (kappa.size, result.weights.size):
+        raise ValueError(f"kernel_rows: shape {kernel_rows.shape}, expected (L+1, "
+                         f"{kappa.size}, {result.weights.size}) for these points and grid")
+    rows = kernel_rows[sector]  # (n, grid)
     coef = (result.weights * result.eigenfunctions[sector][idx]).reshape(idx.size, -1)
     out = (coef @ rows.T) / lam[:, None]
     return out[0] if np.ndim(index) == 0 else out

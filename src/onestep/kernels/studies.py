@@ -44,6 +44,7 @@ from .estimators import outlier_statistics
 from .gram import gaussian_kernel_gram, random_features_gram, relative_frobenius_gap
 from .pairs import CLOSED_FORMS, pair_kernel
 from .predictions import THEORY_PRIORITY
+from .sector_grid import sector_kernel_rows
 from .sectors import evaluate_sector_eigenfunction, sector_spectrum
 
 __all__ = ["REFERENCE_KERNEL", "kernel_gap", "input_space_gram_error", "exact_gram",
@@ -203,10 +204,11 @@ def sector_validation(*, student, c: float, theta: float, d: int, n_samples: int
         K = exact_gram(X, act, c, theta, u)
         values, vectors = top_eigenpairs(K / n_samples, n_eigs, method="lanczos")
         harmonics = math.sqrt(d - 1) * X[:, 1:] / r[:, None]  # unit degree-1 harmonics of v
-        funcs = {}
+        funcs, kernel_rows = {}, sector_kernel_rows(spec.grid, kappa, r)  # shared by the sectors
         for sector in sorted({sector for sector, _ in modes}):
             index = [i for deg, i in modes if deg == sector]
-            g = evaluate_sector_eigenfunction(spec, sector=sector, index=index, kappa=kappa, r=r)
+            g = evaluate_sector_eigenfunction(spec, sector=sector, index=index, kappa=kappa, r=r,
+                                              kernel_rows=kernel_rows)
             funcs.update({(sector, i): row for i, row in zip(index, g, strict=True)})
         for (sector, index), g in funcs.items():
             block = g[:, None] if sector == 0 else g[:, None] * harmonics
