@@ -1,24 +1,25 @@
 # Stage: learning curves on fresh data (issue 4). Alpha is not a wildcard: one job per network
-# and seed draws a nested design and reuses one Gram matrix for every alpha.
+# draws, for each seed in turn, a nested design and reuses one Gram matrix for every alpha.
 
 
 rule learning_curve:
     input:
-        sim=f"results/sim/{POINT}/seed~{{seed}}.npz",
-        spike=f"results/spike/{POINT}/seed~{{seed}}.parquet",
+        sims=[f"results/sim/{POINT}/seed~{seed}.npz" for seed in SEEDS],
+        spikes=[f"results/spike/{POINT}/seed~{seed}.parquet" for seed in SEEDS],
     output:
-        f"results/learning/{POINT}/seed~{{seed}}.parquet",
+        curves=[f"results/learning/{POINT}/seed~{seed}.parquet" for seed in SEEDS],
     params:
         code=script_code("learning_curve.py"),
         model=model_params,
+        seeds=SEEDS,
         learning={
             **subconfig("learning", "alpha", "ridge", "ridge_convention", "n_test"),
             "methods": learning_methods(config),
         },
     log:
-        f"logs/learning_curve/{POINT}/seed~{{seed}}.log",
+        f"logs/learning_curve/{POINT}.log",
     benchmark:
-        f"benchmarks/learning_curve/{POINT}/seed~{{seed}}.tsv"
+        f"benchmarks/learning_curve/{POINT}.tsv"
     threads: 1
     resources:
         mem_mb=job_mem("learning_curve"),
@@ -30,18 +31,18 @@ rule learning_curve:
 
 rule network_theory:
     input:
-        sim=f"results/sim/{POINT}/seed~{{seed}}.npz",
+        sims=[f"results/sim/{POINT}/seed~{seed}.npz" for seed in SEEDS],
     output:
-        f"results/network_theory/{POINT}/seed~{{seed}}.parquet",
+        curves=[f"results/network_theory/{POINT}/seed~{seed}.parquet" for seed in SEEDS],
     params:
         code=script_code("network_theory.py"),
         model=model_params,
         learning=subconfig("learning", "alpha", "ridge", "ridge_convention"),
         methods=[m for m in learning_methods(config) if m in ("rf_post", "rf_init")],
     log:
-        f"logs/network_theory/{POINT}/seed~{{seed}}.log",
+        f"logs/network_theory/{POINT}.log",
     benchmark:
-        f"benchmarks/network_theory/{POINT}/seed~{{seed}}.tsv"
+        f"benchmarks/network_theory/{POINT}.tsv"
     threads: 1
     resources:
         mem_mb=SNAKEMAKE_MB + 1000,

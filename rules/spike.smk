@@ -2,16 +2,18 @@
 
 
 rule simulate:
+    # One job per point runs every seed: the ~3 s of imports (torch) are paid once, not per seed.
     output:
-        f"results/sim/{POINT}/seed~{{seed}}.npz",
+        sims=[f"results/sim/{POINT}/seed~{seed}.npz" for seed in SEEDS],
     params:
         code=script_code("simulate.py"),
         model=model_params,
+        seeds=SEEDS,
         device=config["device"],
     log:
-        f"logs/simulate/{POINT}/seed~{{seed}}.log",
+        f"logs/simulate/{POINT}.log",
     benchmark:
-        f"benchmarks/simulate/{POINT}/seed~{{seed}}.tsv"
+        f"benchmarks/simulate/{POINT}.tsv"
     threads: 1
     resources:
         mem_mb=job_mem("simulate"),
@@ -70,16 +72,16 @@ rule hermite_table:
 
 rule estimate_spike:
     input:
-        sim=f"results/sim/{POINT}/seed~{{seed}}.npz",
+        sims=[f"results/sim/{POINT}/seed~{seed}.npz" for seed in SEEDS],
     output:
-        row=f"results/spike/{POINT}/seed~{{seed}}.parquet",
-        projection=f"results/spike/{POINT}/seed~{{seed}}.projection.npz",
+        rows=[f"results/spike/{POINT}/seed~{seed}.parquet" for seed in SEEDS],
+        projections=[f"results/spike/{POINT}/seed~{seed}.projection.npz" for seed in SEEDS],
     params:
         code=script_code("estimate_spike.py"),
     log:
-        f"logs/estimate_spike/{POINT}/seed~{{seed}}.log",
+        f"logs/estimate_spike/{POINT}.log",
     benchmark:
-        f"benchmarks/estimate_spike/{POINT}/seed~{{seed}}.tsv"
+        f"benchmarks/estimate_spike/{POINT}.tsv"
     threads: 1
     resources:
         mem_mb=job_mem("estimate_spike"),

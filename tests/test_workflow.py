@@ -19,12 +19,12 @@ def test_default_config_dry_run_plans_every_stage():
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     proc = run_snakemake(REPO, "-n", "--forceall")
     counts = job_counts(proc.stdout)
-    seeds = len(config["seeds"])
-    assert counts["simulate"] == counts["estimate_spike"]
+    # one simulate and one estimate_spike job per point, each running every seed
+    assert counts["simulate"] == counts["estimate_spike"] == len(simulation_points(config))
     assert counts["theory"] == len(simulation_points(config))
     assert counts["kernel_spectrum"] == len(kernel_rows(config))
     assert counts["kernel_gap"] == len(finite_size_rows(config))
-    assert counts["learning_curve"] == seeds * len(learning_rows(config))
+    assert counts["learning_curve"] == counts["network_theory"] == len(learning_rows(config))
     assert counts["learning_theory"] == len(learning_rows(config))
     assert counts["sector_validation"] == len(config["kernels"]["students"])
     assert counts["aggregate_spike"] == 3
@@ -170,6 +170,27 @@ def test_simulation_is_bitwise_reproducible(tiny_run):
             np.testing.assert_array_equal(value, remade[key], err_msg=key)
 
 
+def test_one_job_per_point_gives_each_seed_its_own_simulation(workflow_copy):
+    # The batched job runs seeds in turn; each file must equal that seed simulated alone.
+    from onestep.model import simulate_point
+
+    override = write_config(workflow_copy / "override.yaml", {"seeds": [0, 1]})
+    point = "student~relu/second_layer~gaussian/d~20/eta_t~1.0"
+    targets = [f"results/spike/{point}/seed~{seed}.parquet" for seed in (0, 1)]
+    proc = run_snakemake(workflow_copy, *targets, "--cores", "1", "--configfile", TINY,
+                         str(override))
+    assert job_counts(proc.stdout + proc.stderr)["simulate"] == 1, proc.stderr
+    model = {**yaml.safe_load((REPO / "config.yaml").read_text())["model"],
+             "student": "relu", "d": 20, "eta_t": 1.0}
+    for seed in (0, 1):
+        alone = simulate_point(**model, seed=seed, device="cpu")
+        with np.load(workflow_copy / "results" / "sim" / point / f"seed~{seed}.npz") as data:
+            for key in ("W0", "W1", "a", "beta", "h_hat"):
+                np.testing.assert_array_equal(data[key], alone[key], err_msg=f"{seed} {key}")
+    rows = pd.concat([pd.read_parquet(workflow_copy / t) for t in targets])
+    assert list(rows["seed"]) == [0, 1]
+
+
 LEARNING_ONLY = {"learning_curve", "aggregate_learning", "plot_learning_curves"} | FINAL
 
 
@@ -188,4 +209,4 @@ def test_editing_learning_methods_reruns_only_the_learning_jobs(tiny_run, method
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     tiny = yaml.safe_load(open(TINY))
     config = {**config, **tiny, "learning": {**config["learning"], **tiny["learning"]}}
-    assert counts["learning_curve"] == len(config["seeds"]) * len(learning_rows(config))
+    assert counts["learning_curve"] == len(learning_rows(config))  # one job per point
