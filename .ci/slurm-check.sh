@@ -19,8 +19,9 @@
 #     `sinfo` shows the node idle.
 #  3. the README's cluster command (`snakemake --workflow-profile profiles/slurm`) on
 #     $CHECK_CONFIG (default tests/config-tiny.yaml) in its own --directory, under `timeout`.
-#  4. the same config locally (`--cores 2`) in another directory; final tables (pandas, minus
-#     provenance columns) and figures (bytes) must be identical.
+#  4. the same config locally (`--cores 2`) in another directory (or, with $LOCAL_RUN, a local run
+#     already made, e.g. .ci/run's reproduction check); final tables (pandas, minus provenance
+#     columns) and figures (bytes) must be identical. The SLURM/local wall-time ratio is printed.
 #  5. `sacct` of the submitted jobs: threads (ReqCPUS/AllocCPUS), ReqMem and Timelimit must match
 #     what Snakemake evaluated from the rules and the profile for each job or group job (from the
 #     Snakemake log; .ci/slurm_resources.py), and every job must be COMPLETED.
@@ -31,6 +32,8 @@
 #
 # Environment: CHECK_CONFIG (config file), CHECK_DIR (work folder, default /tmp/slurm-check),
 # CHECK_TIMEOUT (seconds for one Snakemake run, default 1800), VENV (default .venv),
+# LOCAL_RUN (a finished local --cores 2 run of CHECK_CONFIG to compare against instead of making
+# one) with LOCAL_WALL (its wall seconds, for the ratio),
 # SLURM_REAL_MEMORY (MB, default: what `slurmd -C` reports minus 512).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -302,13 +305,24 @@ main_check() {
     rm -rf "$CHECK_DIR/slurm" "$CHECK_DIR/local"
     log "SLURM run of $(basename "$CHECK_CONFIG") (README cluster command)"
     SBATCH_ACCOUNT=$ACCOUNT SBATCH_PARTITION=main run_slurm "$CHECK_DIR/slurm"
-    log "local run (--cores 2)"
-    run_local "$CHECK_DIR/local"
-    compare_runs "$CHECK_DIR/slurm" "$CHECK_DIR/local"
+    local local_dir=$CHECK_DIR/local
+    if [ -n "${LOCAL_RUN:-}" ]; then
+        local_dir=$(realpath "$LOCAL_RUN")
+        printf 'local wall: %.1f s\n' "${LOCAL_WALL:?LOCAL_WALL: wall seconds of LOCAL_RUN}" \
+            >"$CHECK_DIR/local.wall"
+        log "local run: $local_dir (given)"
+    else
+        log "local run (--cores 2)"
+        run_local "$local_dir"
+    fi
+    compare_runs "$CHECK_DIR/slurm" "$local_dir"
     check_sacct "$CHECK_DIR/slurm"
     check_routing
     log "wall times"
     cat "$CHECK_DIR/slurm.wall" "$CHECK_DIR/local.wall"
+    awk '{print $3}' "$CHECK_DIR/slurm.wall" "$CHECK_DIR/local.wall" | paste -sd' ' \
+        | awk '{printf "SLURM/local wall-time ratio: %.2f\n", $1 / $2}'
+
     log "SLURM check passed"
 }
 
