@@ -61,7 +61,7 @@ def test_benchmark_smoke_tables(tmp_path):
     assert list(times.columns) == ["run", "seeds", "wall_s_mean", "wall_s_sd", "peak_mib_mean",
                                    "peak_mib_max", "ratio_to_reference", "ratio_per_seed"]
     assert list(mse.columns) == ["alpha", "reference_mean", "reference_sd", "pipeline_mean",
-                                 "pipeline_sd", "diff_in_sd"]
+                                 "pipeline_sd", "diff_in_sd", "diff_in_se"]
     assert len(mse) == 7 and np.all(np.isfinite(mse[["reference_mean", "pipeline_mean"]]))
     rows = scaling((30, 40))
     table = scaling_table(rows)
@@ -74,3 +74,15 @@ def test_benchmark_smoke_tables(tmp_path):
     assert set(written["run"]) == {"reference", "pipeline_rf_post", "simulate", "estimate_spike",
                                    "learning_all"}
     assert (tmp_path / "compare_mse.md").read_text().startswith("## rf_post test MSE")
+
+
+def test_scaling_exponents_of_power_laws():
+    # wall ~ d^1 up to d = 400, then ~ d^3: the fit over all d lies between, the top pair is 3.
+    d = np.array([100, 200, 400, 800])
+    wall = np.where(d <= 400, d / 100.0, 4.0 * (d / 400.0) ** 3)
+    rows = pd.DataFrame({"stage": "s", "d": d, "wall_s": wall, "peak_mib": d ** 2.0}).iloc[::-1]
+    table = scaling_table(rows)
+    assert table["time_exponent_top"].iloc[0] == pytest.approx(3.0, rel=1e-12)
+    assert 1.0 < table["time_exponent"].iloc[0] < 3.0
+    assert table["memory_exponent"].iloc[0] == pytest.approx(2.0, rel=1e-12)
+    assert table["wall_s_at_max_d"].iloc[0] == pytest.approx(32.0)

@@ -39,15 +39,17 @@ def _config(**sections):
 
 # Peaks measured once (MiB; /usr/bin/time -v around `snakemake -f <output>` of one job, which
 # reports the largest process: the job) on the mid-size config of the README table ("Memory"),
-# its five largest jobs: rule, d wildcard, measured peak.
+# its five largest jobs: rule, d wildcard, measured peak. simulate and learning_curve re-measured
+# 2026-12-05 as one job per point running its 3 seeds (the peak is one seed's: 1112 and 788
+# MiB when a job ran one seed).
 MID = dict(kernels={"d": 300, "n_samples": 4000,
                     "gap": {"n_test": 2000, "neuron_fractions": [0.25, 1.0]},
                     "small_d": {"d": 8, "n_samples": 6000, "draws": 1}},
            learning={"d": 300, "alpha": [1.0, 8.0], "n_test": 3000})
 MEASURED = [
-    ("simulate", 2400, 1112),
+    ("simulate", 2400, 1126),
     ("sector_validation", None, 993),
-    ("learning_curve", 300, 788),
+    ("learning_curve", 300, 737),
     ("kernel_spectrum", 300, 732),
     ("kernel_gap", 1200, 467),
 ]
