@@ -6,7 +6,7 @@ import numpy as np
 from onestep.io import load_npz, read_table
 from onestep.jobs import start_job
 from onestep.plotting import save_figure, set_style
-from onestep.stats import gaussian_density
+from onestep.stats import gaussian_density, normality_pvalue
 
 log = start_job(snakemake)
 table = read_table(snakemake.input.table)
@@ -38,7 +38,7 @@ for ax, path in zip(axes[0], paths, strict=True):
         ax.plot(grid, law, "C3--", lw=1.8, label="law-specific prediction")
     ax.set_title(f"second layer: {point['second_layer']}\n"
                  f"excess kurtosis {row['proj_excess_kurtosis']:.2f}, "
-                 f"normality p = {row['proj_normaltest_p']:.2g}", fontsize=10)
+                 f"normality p = {normality_pvalue(proj):.2g}", fontsize=10)
     ax.set_xlabel(r"projection $\langle w_i(1), \hat h\rangle$ across neurons $i$")
     ax.set_ylabel("density")
     ax.legend(fontsize=7.5, loc="upper left")

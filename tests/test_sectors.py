@@ -15,6 +15,7 @@ from scipy.linalg import eigh
 from scipy.special import eval_gegenbauer, roots_genlaguerre, roots_jacobi
 
 from onestep.kernels.pairs import pair_kernel
+from onestep.kernels.sector_grid import sector_grid, sector_kernel_rows
 from onestep.kernels.sectors import (
     evaluate_sector_eigenfunction,
     sector_spectrum,
@@ -121,6 +122,22 @@ def test_pair_and_features_methods_agree_for_erf():
         np.testing.assert_allclose(pair.eigenvalues[sector], feat.eigenvalues[sector], rtol=1e-5,
                                    atol=1e-9)
         np.testing.assert_array_equal(pair.parity[sector], feat.parity[sector])
+
+
+def test_features_method_mirrors_the_negative_kappa_half_exactly():
+    # The features method evaluates its columns (every grid node) on the kappa >= 0 half and
+    # mirrors the rest (alpha is odd in kappa); rows given off the grid's half are evaluated
+    # directly. On the grid x grid block K_l = F_rows W F_cols^T, so a wrong mirror (axis, sign
+    # or order) breaks the symmetry at O(1); a right one leaves only matmul round-off.
+    grid = sector_grid("tanh", d=10, c=1.1, theta=0.5, max_degree=2, method="features",
+                       nodes=(24, 12, 16, 32, 8))
+    kap, r = (a.ravel() for a in np.meshgrid(grid.kappa[0], grid.r[0], indexing="ij"))
+    rows = sector_kernel_rows(grid, kap, r)  # (3, 288, 288): rows direct, columns mirrored
+    for block in rows:
+        np.testing.assert_allclose(block, block.T, rtol=0, atol=1e-13 * np.abs(block).max())
+    # sector_spectrum's rows (the kappa > 0 half) reuse the columns' features: same bits
+    half = kap.size // 2
+    np.testing.assert_array_equal(sector_kernel_rows(grid, kap[half:], r[half:]), rows[:, half:])
 
 
 def test_convergence_in_nodes():

@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.stats as st
 
 from .covariance import unit_vector
 from .linalg import top_singular
+from .stats import excess_kurtosis
 from .theory import hermite_summary, predict_spike
 
 __all__ = ["estimate_spike", "projection_along", "plugin_spike"]
@@ -69,8 +69,9 @@ def estimate_spike(W1, h_hat, *, beta, W0=None, n_singular: int = 3) -> dict:
         with W0: ``dW_sv{k}`` top singular values of ``(W1 - W0) / sqrt(N)`` (scaled so that
         ``dW_sv1^2`` ~ theta + bulk edge) and overlaps ``dW_vec_h``, ``dW_vec_beta`` of its top
         right singular vector; for ``p = W1 h_hat``: ``proj_mean``, ``proj_var`` (ddof = 0),
-        ``proj_excess_kurtosis`` (Fisher, biased moment estimator), ``proj_normaltest_p``
-        (D'Agostino-Pearson omnibus test, ``scipy.stats.normaltest``).
+        ``proj_excess_kurtosis`` (Fisher, biased moment estimator; its normality test is
+        :func:`onestep.stats.normality_pvalue`, left to the figure so that jobs skip importing
+        ``scipy.stats``).
     """
     W1 = np.asarray(W1, dtype=float)
     if W1.ndim != 2 or W1.shape[1] < 2:
@@ -105,12 +106,8 @@ def estimate_spike(W1, h_hat, *, beta, W0=None, n_singular: int = 3) -> dict:
         values, vec = top_singular((W1 - W0) / math.sqrt(N), n_singular)
         out.update({f"dW_sv{k + 1}": float(v) for k, v in enumerate(values)})
         out.update(dW_vec_h=float(abs(vec @ h)), dW_vec_beta=float(abs(vec @ b)))
-    out.update(
-        proj_mean=float(p.mean()),
-        proj_var=float(p.var()),
-        proj_excess_kurtosis=float(st.kurtosis(p, fisher=True, bias=True)),
-        proj_normaltest_p=float(st.normaltest(p).pvalue) if N >= 20 else math.nan,
-    )
+    out.update(proj_mean=float(p.mean()), proj_var=float(p.var()),
+               proj_excess_kurtosis=excess_kurtosis(p))
     return out
 
 

@@ -82,6 +82,22 @@ def zonal_average(func, alpha, beta, t_rule, legendre):
     return func(np.asarray(alpha)[..., None] + np.asarray(beta)[..., None] * t) @ (wt * legendre).T
 
 
+def _grid_features(grid: SectorGrid, features):
+    """``(positive, full)``: ``features`` at the grid's kappa >= 0 nodes and at every node
+    (kappa-major, like the grid). ``alpha = sqrt(theta + c/d) kappa g`` is odd in kappa and the
+    kappa and g rules are symmetric (bitwise), so a node at -kappa has the features of +kappa
+    with the g axis reversed: half the activation evaluations."""
+    (kap, _), (r, _), (g, _), (rho, _) = grid.kappa, grid.r, grid.g, grid.rho
+    half = kap.size // 2
+    if not (np.array_equal(kap[::-1], -kap) and np.array_equal(g[::-1], -g)):
+        full = features(*(a.ravel() for a in np.meshgrid(kap, r, indexing="ij")))
+        return full[:, half * r.size:], full
+    positive = features(*(a.ravel() for a in np.meshgrid(kap[half:], r, indexing="ij")))
+    shape = (positive.shape[0], half, r.size, g.size, rho.size)
+    negative = positive.reshape(shape)[:, ::-1, :, ::-1, :].reshape(positive.shape)
+    return positive, np.concatenate([negative, positive], axis=1)
+
+
 def sector_kernel_rows(grid: SectorGrid, kappa, r, block_size: int = 64) -> np.ndarray:
     """``K_l(a; grid)`` for rows ``a = (kappa, r)`` of shape (n,): (L+1, n, n_kappa * n_r)."""
     act, d, c, theta = grid.activation, grid.d, grid.c, grid.theta
@@ -97,13 +113,18 @@ def sector_kernel_rows(grid: SectorGrid, kappa, r, block_size: int = 64) -> np.n
         return np.moveaxis(np.concatenate(rows), -1, 0).reshape(legendre.shape[0], kap.size, -1)
 
     if grid.method == "features":
-        cols = np.outer(wg, wrho).ravel()[:, None] * features(gk, gr).transpose(0, 2, 1)
+        positive, grid_features = _grid_features(grid, features)
+        cols = np.outer(wg, wrho).ravel()[:, None] * grid_features.transpose(0, 2, 1)
+        # rows on the kappa >= 0 half of the grid (sector_spectrum's) reuse its features
+        first = gk.size - positive.shape[1]
+        reuse = np.array_equal(kappa, gk[first:]) and np.array_equal(r, gr[first:])
     q_grid = (c / d) * (gk**2 + gr**2) + theta * gk**2
     out = []
     for s in range(0, kappa.size, block_size):
         kap, rr = kappa[s:s + block_size], r[s:s + block_size]
         if grid.method == "features":
-            out.append(features(kap, rr) @ cols)
+            row_features = positive[:, s:s + block_size] if reuse else features(kap, rr)
+            out.append(row_features @ cols)
             continue
         p = ((c / d + theta) * np.outer(kap, gk))[..., None] + (
             (c / d) * np.outer(rr, gr))[..., None] * t_rule[0]
