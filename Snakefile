@@ -13,7 +13,7 @@ configfile: f"{workflow.basedir}/config.yaml"
 import sys  # noqa: E402
 
 sys.path.insert(0, f"{workflow.basedir}/src")
-from onestep.memory import check_memory_budget  # noqa: E402
+from onestep.memory import check_memory_budget, small_rules  # noqa: E402
 from onestep.validation import ConfigError, coerce_cli_values, validate_config  # noqa: E402
 
 # Then the memory budget (onestep.memory): a config whose largest job would not fit
@@ -64,6 +64,34 @@ localrules:
     check,
     verify,
     manifest,
+
+
+# Rules that are small at this config's sizes (onestep.memory.small_rules: largest job estimated
+# at most SMALL_JOB_MB, a few seconds of work) run locally under a cluster executor too: a cluster
+# job costs two Snakemake start-ups (~7 s). Larger sizes send them to the cluster.
+SMALL = small_rules(config)
+if "estimate_spike" in SMALL:
+
+    localrules:
+        estimate_spike,
+
+
+if "kernel_gap" in SMALL:
+
+    localrules:
+        kernel_gap,
+
+
+if "network_theory" in SMALL:
+
+    localrules:
+        network_theory,
+
+
+if "learning_curve" in SMALL:
+
+    localrules:
+        learning_curve,
 
 
 rule all:

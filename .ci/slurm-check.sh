@@ -272,8 +272,9 @@ check_routing() {  # account/partition from the environment, GPU partition for d
     # (no `| head` on a long pipe: under pipefail its SIGPIPE would end the script)
     "$SNAKEMAKE" --configfile "$CHECK_CONFIG" --directory "$dir" -n --forceall >"$dir.dry" 2>&1 || true
     target=$(grep -o -m1 'results/spike/[^ ,]*seed~[0-9]*\.parquet' "$dir.dry" || true)
+    target=${target%%$'\n'*}  # a job's output line names every seed's file: keep the first
     [ -n "$target" ] || { echo "no estimate_spike target found"; return 1; }
-    # the target is an estimate_spike output: simulate -> estimate_spike is one group job
+    # the target is an estimate_spike output: its simulate job is the first one submitted
     SBATCH_ACCOUNT=$ACCOUNT timeout 120 "$SNAKEMAKE" --workflow-profile profiles/slurm \
         --configfile "$CHECK_CONFIG" --directory "$dir" --config device=cuda \
         --slurm-init-seconds-before-status-checks 2 "$target" >"$dir.log" 2>&1 &
@@ -294,7 +295,7 @@ check_routing() {  # account/partition from the environment, GPU partition for d
     grep -q "Partition=gpu" "$dir.job" || { echo "FAIL: simulate not in the gpu partition"; return 1; }
     grep -Eq "gres/gpu=1|gres:gpu:1|gpu:1" "$dir.job" || { echo "FAIL: no GPU requested"; return 1; }
     grep -q "Account=$ACCOUNT" "$dir.job" || { echo "FAIL: account $ACCOUNT not on the job"; return 1; }
-    echo "OK: device=cuda -> simulate+estimate_spike group job in partition gpu, 1 GPU, account $ACCOUNT"
+    echo "OK: device=cuda -> simulate group job in partition gpu, 1 GPU, account $ACCOUNT"
 }
 
 main_check() {

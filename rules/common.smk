@@ -46,9 +46,8 @@ def job_mem(rule):
 
 
 def simulate_partition(wildcards):
-    """SLURM partition of ``simulate`` (and of ``estimate_spike``, which the SLURM profile groups
-    with it; a group's jobs must name the same partition): the GPU partition when the config asks
-    for CUDA (``$SNAKEMAKE_SLURM_GPU_PARTITION``, default ``gpu``), else ``$SBATCH_PARTITION`` or
+    """SLURM partition of ``simulate`` (the SLURM profile groups simulate jobs; a group's jobs
+    name the same partition): the GPU partition when the config asks for CUDA (``$SNAKEMAKE_SLURM_GPU_PARTITION``, default ``gpu``), else ``$SBATCH_PARTITION`` or
     the cluster's default (empty). Ignored by local runs."""
     if config["device"] == "cuda":
         return os.environ.get("SNAKEMAKE_SLURM_GPU_PARTITION", "gpu")

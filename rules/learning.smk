@@ -45,7 +45,7 @@ rule network_theory:
         f"benchmarks/network_theory/{POINT}.tsv"
     threads: 1
     resources:
-        mem_mb=SNAKEMAKE_MB + 1000,
+        mem_mb=job_mem("network_theory"),
     conda:
         ENV
     script:

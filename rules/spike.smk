@@ -85,7 +85,6 @@ rule estimate_spike:
     threads: 1
     resources:
         mem_mb=job_mem("estimate_spike"),
-        slurm_partition=simulate_partition,
     conda:
         ENV
     script:

@@ -12,12 +12,15 @@ import yaml
 
 from onestep.memory import (
     AUTO_FRACTION,
+    SMALL_JOB_MB,
+    SMALL_RULES,
     MemoryBudgetError,
     check_memory_budget,
     estimate_mb,
     job_estimates,
     memory_budget_mb,
     physical_memory_mb,
+    small_rules,
 )
 from onestep.validation import ConfigError, validate_config
 
@@ -76,7 +79,8 @@ SIZES = [("model", "phi"), ("model", "psi"), ("kernels", "n_samples"), ("kernels
          ("kernels", "small_d", "n_samples"), ("kernels", "quadrature", "n_kappa"),
          ("kernels", "quadrature", "n_r"), ("learning", "alpha"), ("learning", "n_test")]
 RULES = ["simulate", "estimate_spike", "kernel_gap", "kernel_spectrum", "sector_validation",
-         "learning_curve", "learning_theory", "theory_curves", "aggregate_learning"]
+         "learning_curve", "network_theory", "learning_theory", "theory_curves",
+         "aggregate_learning"]
 
 
 @pytest.mark.parametrize("path", SIZES, ids=".".join)
@@ -171,3 +175,26 @@ def test_measured_peak_of_one_simulation_matches_its_estimate():
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB -> MiB
     estimate = estimate_mb("simulate", _config(model={"phi": 2.0, "psi": 2.0}), d=1200)
     assert 0.75 <= estimate / peak <= 1.25, (estimate, peak)
+
+
+def test_small_rules_run_locally_only_while_their_largest_job_is_small():
+    ci = yaml.safe_load((REPO / "tests" / "config-ci.yaml").read_text())
+    assert small_rules(_config(**ci)) == set(SMALL_RULES)
+    assert small_rules(_config()) == set(SMALL_RULES)  # the default config
+    # the learning stage at d = 2000 (Cui et al.'s size): learning_curve and network_theory are
+    # heavy, estimate_spike and kernel_gap stay small
+    big = small_rules(_config(learning={"d": 2000, "n_test": 5000}))
+    assert big == {"estimate_spike", "kernel_gap"}
+    assert estimate_mb("network_theory", _config(learning={"d": 2000}), d=2000) > SMALL_JOB_MB
+    assert small_rules(_config(), limit_mb=0) == set()
+
+
+def test_network_theory_estimate_is_quadratic_in_neurons_unless_the_shift_is_common():
+    # per-neuron spikes hold N x N matrices (37 N^2 elements measured); a constant second layer
+    # takes the common-shift path, linear in N d
+    small, large = (estimate_mb("network_theory", _config(learning={"d": d}), d=d)
+                    for d in (400, 800))
+    base = 150
+    assert (large - base) / (small - base) == pytest.approx(4.0, rel=0.1)
+    const = _config(model={**CONFIG["model"], "second_layer": "constant"})
+    assert estimate_mb("network_theory", const, d=800) < large

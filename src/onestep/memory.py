@@ -22,8 +22,8 @@ import os
 from .config import learning_methods
 from .validation import ConfigError
 
-__all__ = ["AUTO_FRACTION", "BASE_MB", "MemoryBudgetError", "check_memory_budget", "estimate_mb",
-           "job_estimates", "memory_budget_mb", "physical_memory_mb"]
+__all__ = ["AUTO_FRACTION", "BASE_MB", "MemoryBudgetError", "SMALL_JOB_MB", "check_memory_budget",
+           "estimate_mb", "job_estimates", "memory_budget_mb", "physical_memory_mb", "small_rules"]
 
 AUTO_FRACTION = 0.75
 # Measured resident size of each script's process before its arrays (MiB; /usr/bin/time and the
@@ -56,6 +56,21 @@ def _gram(m: int, block: int = 2048) -> float:
     """Elements of an m x m Gram of a Gaussian kernel while it is filled: the matrix, and two
     temporaries of the closed-form row blocks (``block`` rows at a time)."""
     return m * m + 2 * min(m, block) * m
+
+
+# Generic-activation Grams (onestep.kernels.series: no closed form, e.g. tanh) hold per point
+# series tables of series_terms(RHO_MAX) = 40 terms x 60-110 xi nodes, and their compressed
+# factors: about 4000 elements per point at the peak (tanh against relu at the same sizes:
+# 4600 per point at 1040 points, 2150 at 2600 where relu's own peak is larger). They are freed
+# before the Cholesky factors exist, so they count against the solve, not on top of it.
+_SERIES_PER_POINT = 4000
+
+
+def _generic(students) -> bool:
+    """Whether a Gram of these students needs the series path (no closed-form pair kernel)."""
+    from .kernels.pairs import CLOSED_FORMS
+
+    return any(student not in CLOSED_FORMS for student in students)
 
 
 def _terms(rule: str, config: dict, d: int | None) -> tuple[str, list[tuple[float, str]]]:
@@ -92,13 +107,23 @@ def _terms(rule: str, config: dict, d: int | None) -> tuple[str, list[tuple[floa
         n = round(max(learning["alpha"]) * d)  # the nested design's largest training set
         t, methods = learning["n_test"], learning_methods(config)
         fixed = 2 * N * d + (n + t) * d  # W0, W1; X_train, X_test
-        # kernels: inner products, Gram and its Cholesky factors (n x n), test Grams (t x n)
-        kernel = 5 * n * n + 3 * t * n if any(m.startswith("krr_") for m in methods) else 0
+        # kernels: inner products, Gram and its Cholesky factors (n x n), test Grams (t x n);
+        # while a generic activation's Grams fill, the two Grams and the series tables
+        fill = n * n + t * n + _SERIES_PER_POINT * (n + t) * _generic(learning["students"])
+        kernel = max(5 * n * n + 3 * t * n, fill) \
+            if any(m.startswith("krr_") for m in methods) else 0
         # features s(X W^T) (n + t) x N, the dual or primal Gram and its factor
         features = 2 * (n + t) * N + 2 * min(n, N) ** 2 \
             if {"rf_post", "rf_init"} & set(methods) else 0
         key = "learning.n_test" if 3 * t * n > 5 * n * n else "learning.alpha"
         return "torch", [(fixed, "learning.d"), (max(kernel, features), key)]
+    if rule == "network_theory":  # sRF theory on the drawn weights (onestep.srf_neurons)
+        N, _ = _network(config, d)
+        if config["model"]["second_layer"] == "constant":  # common shift: no N x N matrices
+            return "numpy", [(12 * N * d + 5e6, "learning.d")]  # measured 11.9 N d + 35 MiB
+        # per-neuron spikes: N x N Gram, its eigenvectors and the solves' matrices, measured
+        # 36.6 N^2 at N = 400, 800 and 1600; W0, W1 and the centred copy (N x d)
+        return "numpy", [(37 * N * N + 3 * N * d, "learning.d")]  # (job max_rss 195 MB at N=400)
     if rule in ("learning_theory", "theory_curves"):  # sector spectra on the quadrature grid
         return "scipy", [(_quadrature(config), "kernels.quadrature")]
     return "numpy", []
@@ -169,7 +194,8 @@ def job_estimates(config: dict) -> list[dict]:
     jobs += [("estimate_spike", key, d) for key, d in _dimensions(config)]
     jobs += [("kernel_gap", "spike.finite_size.d", d) for d in config["spike"]["finite_size"]["d"]]
     jobs += [("kernel_spectrum", "kernels.d", kernels["d"]), ("sector_validation", "", None),
-             ("learning_curve", "learning.d", learning["d"]), ("learning_theory", "", None),
+             ("learning_curve", "learning.d", learning["d"]),
+             ("network_theory", "learning.d", learning["d"]), ("learning_theory", "", None),
              ("theory_curves", "", None)]
     out = []
     for rule, d_key, d in jobs:
@@ -180,6 +206,22 @@ def job_estimates(config: dict) -> list[dict]:
                     "mb": estimate_mb(rule, config, d=d), "key": key,
                     "value": d if key == d_key else where.get(key)})
     return out
+
+
+# A cluster job costs two Snakemake start-ups (~7 s, profiles/slurm). Below this estimate the
+# rules of SMALL_RULES take a few seconds per job (measured: estimate_spike 1-4 s, kernel_gap
+# 1-2 s, network_theory 2-5 s, learning_curve 4-8 s), so they run locally instead.
+SMALL_JOB_MB = 500
+SMALL_RULES = ("estimate_spike", "kernel_gap", "network_theory", "learning_curve")
+
+
+def small_rules(config: dict, *, limit_mb: int = SMALL_JOB_MB) -> set[str]:
+    """The rules of ``SMALL_RULES`` whose largest job for ``config`` is estimated at most
+    ``limit_mb``: the Snakefile makes them ``localrules`` (no effect on local runs)."""
+    largest = {}
+    for job in job_estimates(config):
+        largest[job["rule"]] = max(largest.get(job["rule"], 0), job["mb"])
+    return {rule for rule in SMALL_RULES if largest[rule] <= limit_mb}
 
 
 def physical_memory_mb() -> int:
