@@ -11,10 +11,14 @@ imports point down this list only:
 - kernels: the subpackage :mod:`.kernels` (pairs, Gram matrices, sector spectra, predictions,
   estimators, analysis, studies);
 - learning: :mod:`.ridge` (solvers), :mod:`.eigenlearning`, :mod:`.curves` (simulation),
-  :mod:`.curve_theory` (KRR theory);
-- the check: :mod:`.claims`, :mod:`.verdict`;
-- plumbing: :mod:`.config`, :mod:`.memory` (job memory estimates), :mod:`.io`, :mod:`.jobs`,
-  :mod:`.codehash`, :mod:`.plotting` (draws only), :mod:`.benchmarks`.
+  :mod:`.curve_theory` (KRR theory), :mod:`.srf` and :mod:`.srf_neurons` (spiked random
+  features), :mod:`.network_theory` (that theory on the drawn weights);
+- the check: :mod:`.claims`, :mod:`.claims_learning`, :mod:`.spread`, :mod:`.verdict`;
+- plumbing: :mod:`.config`, :mod:`.validation`, :mod:`.memory` (job memory estimates, the
+  budget and the rules small enough to run locally on a cluster), :mod:`.io`,
+  :mod:`.integrity`, :mod:`.jobs`, :mod:`.codehash`, :mod:`.plotting` (draws only);
+- cost: :mod:`.bench` (side-by-side benchmark and scaling), :mod:`.benchmarks` (Snakemake
+  benchmark files).
 """
 
 __version__ = "0.1.0"
