@@ -50,6 +50,9 @@ rule check:
         code=script_code("check.py"),
     log:
         "logs/check.log",
+    threads: 1
+    resources:
+        mem_mb=job_mem("check"),
     conda:
         ENV
     script:
@@ -65,6 +68,9 @@ rule manifest:
         code=script_code("manifest.py"),
     log:
         "logs/manifest.log",
+    threads: 1
+    resources:
+        mem_mb=job_mem("manifest"),
     conda:
         ENV
     script:
@@ -88,6 +94,9 @@ rule verify:
         ),
     log:
         "logs/verify.log",
+    threads: 1
+    resources:
+        mem_mb=job_mem("verify"),
     conda:
         ENV
     script:

@@ -174,6 +174,9 @@ rule plot_kernel_spectrum:
         "logs/plot/kernel_spectrum.log",
     benchmark:
         "benchmarks/plot/kernel_spectrum.tsv"
+    threads: 1
+    resources:
+        mem_mb=job_mem("plot_kernel_spectrum"),
     conda:
         ENV
     script:
@@ -196,6 +199,9 @@ rule plot_kernel_eigenvalues:
         "logs/plot/kernel_eigenvalues.log",
     benchmark:
         "benchmarks/plot/kernel_eigenvalues.tsv"
+    threads: 1
+    resources:
+        mem_mb=job_mem("plot_kernel_eigenvalues"),
     conda:
         ENV
     script:
@@ -218,6 +224,9 @@ rule plot_kernel_mixing:
         "logs/plot/kernel_mixing.log",
     benchmark:
         "benchmarks/plot/kernel_mixing.tsv"
+    threads: 1
+    resources:
+        mem_mb=job_mem("plot_kernel_mixing"),
     conda:
         ENV
     script:
@@ -239,6 +248,9 @@ rule plot_kernel_gap:
         "logs/plot/kernel_gap.log",
     benchmark:
         "benchmarks/plot/kernel_gap.tsv"
+    threads: 1
+    resources:
+        mem_mb=job_mem("plot_kernel_gap"),
     conda:
         ENV
     script:

@@ -65,7 +65,7 @@ rule aggregate_network_theory:
         "benchmarks/aggregate_network_theory.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=job_mem("aggregate_network_theory"),
     conda:
         ENV
     script:
@@ -154,6 +154,9 @@ rule plot_learning_curves:
         "logs/plot/learning_curves.log",
     benchmark:
         "benchmarks/plot/learning_curves.tsv"
+    threads: 1
+    resources:
+        mem_mb=job_mem("plot_learning_curves"),
     conda:
         ENV
     script:

@@ -132,6 +132,9 @@ rule plot_spike_sweep:
         "logs/plot/spike_vs_step.log",
     benchmark:
         "benchmarks/plot/spike_vs_step.tsv"
+    threads: 1
+    resources:
+        mem_mb=job_mem("plot_spike_sweep"),
     conda:
         ENV
     script:
@@ -158,6 +161,9 @@ rule plot_spike_shape:
         "logs/plot/spike_shape.log",
     benchmark:
         "benchmarks/plot/spike_shape.tsv"
+    threads: 1
+    resources:
+        mem_mb=job_mem("plot_spike_shape"),
     conda:
         ENV
     script:
@@ -179,6 +185,9 @@ rule plot_finite_size:
         "logs/plot/spike_finite_size.log",
     benchmark:
         "benchmarks/plot/spike_finite_size.tsv"
+    threads: 1
+    resources:
+        mem_mb=job_mem("plot_finite_size"),
     conda:
         ENV
     script:

@@ -96,3 +96,16 @@ def test_code_version_changes_only_with_an_imported_module(tmp_path):
     assert code_version(script, package) == before  # c is not imported
     (package / "b.py").write_text("def f():\n    return 2\n")
     assert code_version(script, package) != before  # b is, through a
+
+
+def test_every_rule_declares_threads_and_computed_memory():
+    # Every rule's mem_mb comes from the memory model of its sizes (job_mem -> onestep.memory),
+    # never a constant, so a bigger config asks for more and the budget check sees it.
+    for path in sorted((REPO / "rules").glob("*.smk")):
+        text = path.read_text()
+        for rule in re.split(r"\n(?=rule \w+:)", text)[1:]:
+            name = re.match(r"rule (\w+):", rule).group(1)
+            if "script:" not in rule:  # aggregate-only targets (all, check) run nothing
+                continue
+            assert re.search(r"^    threads: \d+$", rule, flags=re.M), (path.name, name)
+            assert re.search(r"mem_mb=job_mem\(\"" + name + r"\"\)", rule), (path.name, name)

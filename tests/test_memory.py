@@ -58,6 +58,20 @@ MEASURED = [
 ]
 
 
+def test_estimate_of_the_learning_job_at_the_cui_size_is_within_25_percent():
+    # presets/cui2024.yaml: d = p = 2000, n up to 6000, 5000 test points, tanh (series Grams),
+    # sum convention (the Cholesky in place); /usr/bin/time -v peak of the 3-seed job, MiB.
+    preset = yaml.safe_load((REPO / "presets" / "cui2024.yaml").read_text())
+    config = copy.deepcopy(CONFIG)
+    for section, values in preset.items():
+        if isinstance(values, dict):
+            config[section].update(values)
+        else:
+            config[section] = values
+    validate_config(config)
+    assert 0.75 <= estimate_mb("learning_curve", config, d=2000) / 1894 <= 1.25
+
+
 @pytest.mark.parametrize(("rule", "d", "measured"), MEASURED, ids=[m[0] for m in MEASURED])
 def test_estimates_of_the_largest_mid_size_jobs_are_within_25_percent(rule, d, measured):
     estimate = estimate_mb(rule, _config(**MID), d=d)

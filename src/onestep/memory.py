@@ -28,8 +28,9 @@ __all__ = ["AUTO_FRACTION", "BASE_MB", "MemoryBudgetError", "SMALL_JOB_MB", "che
 AUTO_FRACTION = 0.75
 # Measured resident size of each script's process before its arrays (MiB; /usr/bin/time and the
 # Snakemake benchmark max_rss of the smallest jobs, plus the ~35 MB that appears with the first
-# large arrays): numpy + pandas (+ scipy), and torch where the script imports onestep.model.
-BASE_MB = {"numpy": 150, "scipy": 190, "torch": 330}
+# large arrays): numpy + pandas (+ scipy), torch where the script imports onestep.model, and
+# matplotlib + seaborn for the figures.
+BASE_MB = {"numpy": 150, "scipy": 190, "torch": 330, "matplotlib": 270}
 _ELEMENT_MB = 8 / 2**20  # one float64 element in MiB, the unit of max_rss (common.smk converts)
 
 
@@ -107,15 +108,21 @@ def _terms(rule: str, config: dict, d: int | None) -> tuple[str, list[tuple[floa
         n = round(max(learning["alpha"]) * d)  # the nested design's largest training set
         t, methods = learning["n_test"], learning_methods(config)
         fixed = 2 * N * d + (n + t) * d  # W0, W1; X_train, X_test
-        # kernels: inner products, Gram and its Cholesky factors (n x n), test Grams (t x n);
-        # while a generic activation's Grams fill, the two Grams and the series tables
-        fill = n * n + t * n + _SERIES_PER_POINT * (n + t) * _generic(learning["students"])
-        kernel = max(5 * n * n + 3 * t * n, fill) \
+        # kernels (onestep.curves): the inner products and one kernel's Grams, train (n x n) and
+        # test (t x n), held together; while they fill, the closed forms' row-block temporaries
+        # or a generic activation's series tables; then the Cholesky factor (n x n), except with
+        # the sum convention, where one shift serves every size and K is factored in place.
+        m = n + t
+        grams = 2 * n * n + 2 * t * n
+        filling = _SERIES_PER_POINT * m if _generic(learning["students"]) \
+            else 2 * min(m, 2048) * m
+        factor = 0 if learning["ridge_convention"] == "sum" else n * n
+        kernel = grams + max(filling, factor) \
             if any(m.startswith("krr_") for m in methods) else 0
         # features s(X W^T) (n + t) x N, the dual or primal Gram and its factor
         features = 2 * (n + t) * N + 2 * min(n, N) ** 2 \
             if {"rf_post", "rf_init"} & set(methods) else 0
-        key = "learning.n_test" if 3 * t * n > 5 * n * n else "learning.alpha"
+        key = "learning.n_test" if t > n else "learning.alpha"
         return "torch", [(fixed, "learning.d"), (max(kernel, features), key)]
     if rule == "network_theory":  # sRF theory on the drawn weights (onestep.srf_neurons)
         N, _ = _network(config, d)
@@ -126,6 +133,8 @@ def _terms(rule: str, config: dict, d: int | None) -> tuple[str, list[tuple[floa
         return "numpy", [(37 * N * N + 3 * N * d, "learning.d")]  # (job max_rss 195 MB at N=400)
     if rule in ("learning_theory", "theory_curves"):  # sector spectra on the quadrature grid
         return "scipy", [(_quadrature(config), "kernels.quadrature")]
+    if rule.startswith("plot_"):  # matplotlib and seaborn (benchmark max_rss 260-270 MB)
+        return "matplotlib", []
     return "numpy", []
 
 
