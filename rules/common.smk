@@ -28,9 +28,11 @@ SIM = Paramspace(simulation_points(config), param_sep="~")
 POINT = SIM.wildcard_pattern
 ENV = "../envs/pipeline.yaml"
 # Memory (MB) a SLURM job holds besides its script: the two Snakemake processes around it (the
-# jobstep one in the batch step, the one srun starts for the rule), measured 193 + ~185 MB (sacct
-# MaxRSS of the steps minus the script's benchmark max_rss). Added to every submitted rule's mem_mb.
-SNAKEMAKE_MB = 400
+# jobstep one in the batch step, the one srun starts for the rule), measured with sacct MaxRSS
+# (steps minus the script's benchmark max_rss): the batch step 193-208 MB, once 384 MB (the first
+# job of a fresh cluster, .ci/slurm-check.sh), the srun'ed Snakemake ~185 MB. Added to every
+# submitted rule's mem_mb; sized for that worst batch step.
+SNAKEMAKE_MB = 600
 
 
 def job_mem(rule):
