@@ -37,7 +37,8 @@ fig.suptitle(
     f"Post-step weights: spiked covariance $(c/d)I+\\theta\\,\\hat h\\hat h^T$ "
     f"(d={int(model['d'])}, phi={model['phi']:g}, psi={model['psi']:g}, "
     f"teacher {model['teacher']}, "
-    f"{model['second_layer']} second layer, {table['seed'].nunique()} seeds)"
+    f"{model['second_layer']} second layer, {table['seed'].nunique()} "
+    f"seed{'s' if table['seed'].nunique() > 1 else ''})"
 )
 save_figure(fig, snakemake.output[0], bottom=0.05, caption=(
     "Lines: theory (THEORY.md sec. 2). Open circles: estimates from W1 (mean +- sd over seeds). "

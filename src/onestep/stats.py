@@ -20,7 +20,7 @@ def seed_summary(table: pd.DataFrame, by: list[str], columns: list[str]) -> pd.D
     grouped by ``by``; the standard deviations get the suffix ``_sd``."""
     grouped = table.groupby(by, as_index=False)[columns]
     mean = grouped.mean()
-    std = grouped.std(ddof=1).fillna(0.0) if len(table) > 1 else grouped.mean() * 0.0
+    std = grouped.std(ddof=1).fillna(0.0)  # a group of one seed: NaN -> 0
     return mean.merge(std, on=by, suffixes=("", "_sd"))
 
 
